@@ -1,0 +1,42 @@
+export { CloseCode, closeReason, ErrorCode, errorName, isTemporaryError, shouldReconnect } from './codes.js';
+export type {
+  ClientCommand,
+  ConnectCommand,
+  ConnectResult,
+  DisconnectPush,
+  ErrorBody,
+  HistoryCommand,
+  HistoryResult,
+  JoinCommand,
+  JoinResult,
+  JsonObject,
+  JsonValue,
+  LeaveCommand,
+  LeaveResult,
+  LeftPush,
+  MessagePush,
+  Op,
+  PingCommand,
+  PingPush,
+  PingResult,
+  Position,
+  PresenceCommand,
+  PresenceMember,
+  PresencePush,
+  PresenceResult,
+  PublishCommand,
+  PublishResult,
+  RefreshCommand,
+  RefreshPush,
+  RefreshResult,
+  Reply,
+  ResultByOp,
+  Sender,
+  ServerFrame,
+  ServerPush,
+} from './frames.js';
+export type { Limits } from './limits.js';
+export { DEFAULT_LIMITS, HISTORY_LIMIT_MAX, PROTOCOL_VERSION, SUBPROTOCOL } from './limits.js';
+export type { ParseOutcome } from './parse.js';
+export { parseClientFrame, validateClientCommand } from './parse.js';
+export { isValidRoomName, ROOM_NAME_MAX_LENGTH, ROOM_NAME_PATTERN } from './rooms.js';

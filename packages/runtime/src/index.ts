@@ -1,0 +1,51 @@
+export type {
+  Bus,
+  BusHandler,
+  BusHeaders,
+  BusMessage,
+  BusStatus,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './bus.js';
+export { MemoryBus, MemoryBusHub } from './bus-memory.js';
+export type { Config } from './config.js';
+export { DEV_JWT_SECRET, describeSettings, effectiveJwtSecrets, loadConfig, SETTINGS } from './config.js';
+export {
+  BadSubjectError,
+  ClosedError,
+  ConfigError,
+  NoRespondersError,
+  RemoteError,
+  SwitchboardError,
+  TimeoutError,
+} from './errors.js';
+export type {
+  AppendResult,
+  HistoryEntry,
+  HistoryLimits,
+  HistoryStore,
+  ReadOptions,
+  ReadResult,
+  StreamPosition,
+} from './history-store.js';
+export type { MemoryHistoryOptions } from './history-store-memory.js';
+export { MemoryHistoryStore } from './history-store-memory.js';
+export { randomId } from './ids.js';
+export { decodeJson, decodeText, encodeJson, encodeText } from './json.js';
+export type { Logger, LogLevel } from './logger.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { RoomMatcher } from './patterns.js';
+export { anyPatternMatches, roomPatternMatches } from './patterns.js';
+export type { PresenceCount, PresenceEntry, PresenceStore } from './presence-store.js';
+export { MemoryPresenceStore } from './presence-store-memory.js';
+export type { RateLimitResult, RateLimitRule, RateLimitStore } from './rate-limit-store.js';
+export { MemoryRateLimitStore } from './rate-limit-store-memory.js';
+export type { RevocationStore, TokenRef } from './revocation-store.js';
+export { MemoryRevocationStore } from './revocation-store-memory.js';
+export type { RpcHandler } from './rpc.js';
+export { callRpc, serveRpc } from './rpc.js';
+export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
+export type { BucketState } from './token-bucket.js';
+export { takeTokens } from './token-bucket.js';

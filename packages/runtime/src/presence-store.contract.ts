@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PresenceStore } from './presence-store.js';
+
+export const CONTRACT_PRESENCE_TTL_MS = 400;
+
+/** The presence store contract; `create` returns a store over an empty backend with the given TTL. */
+export function presenceStoreContract(name: string, create: (ttlMs: number) => Promise<PresenceStore>): void {
+  describe(`PresenceStore contract: ${name}`, () => {
+    const stores: PresenceStore[] = [];
+    const open = async () => {
+      const store = await create(CONTRACT_PRESENCE_TTL_MS);
+      stores.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(stores.splice(0).map((s) => s.close()));
+    });
+
+    it('adds, lists and removes connections with their public meta', async () => {
+      const store = await open();
+      expect(await store.add('p1', { conn: 'c1', user: 'alice', meta: { name: 'Alice' } })).toBe(true);
+      expect(await store.add('p1', { conn: 'c2', user: 'bob' })).toBe(true);
+      const members = await store.list('p1');
+      expect(members.sort((x, y) => x.conn.localeCompare(y.conn))).toEqual([
+        { conn: 'c1', user: 'alice', meta: { name: 'Alice' } },
+        { conn: 'c2', user: 'bob' },
+      ]);
+      expect(await store.remove('p1', 'c1')).toEqual({ conn: 'c1', user: 'alice', meta: { name: 'Alice' } });
+      expect(await store.remove('p1', 'c1')).toBeUndefined();
+      expect(await store.list('p1')).toEqual([{ conn: 'c2', user: 'bob' }]);
+    });
+
+    it('reports a refresh of a present connection as not new', async () => {
+      const store = await open();
+      expect(await store.add('p2', { conn: 'c1', user: 'alice' })).toBe(true);
+      expect(await store.add('p2', { conn: 'c1', user: 'alice' })).toBe(false);
+      expect(await store.list('p2')).toHaveLength(1);
+    });
+
+    it('counts connections and distinct users (one user, several connections)', async () => {
+      const store = await open();
+      await store.add('p3', { conn: 'c1', user: 'alice' });
+      await store.add('p3', { conn: 'c2', user: 'alice' });
+      await store.add('p3', { conn: 'c3', user: 'bob' });
+      expect(await store.count('p3')).toEqual({ connections: 3, users: 2 });
+      expect(await store.count('empty')).toEqual({ connections: 0, users: 0 });
+    });
+
+    it('keeps rooms apart', async () => {
+      const store = await open();
+      await store.add('pa', { conn: 'c1', user: 'alice' });
+      expect(await store.list('pb')).toEqual([]);
+    });
+
+    it('expires entries not refreshed within the TTL, and sweep returns them once', async () => {
+      const store = await open();
+      await store.add('p4', { conn: 'stale', user: 'alice' });
+      await store.add('p4', { conn: 'fresh', user: 'bob' });
+      await sleep(CONTRACT_PRESENCE_TTL_MS / 2);
+      await store.add('p4', { conn: 'fresh', user: 'bob' });
+      await sleep(CONTRACT_PRESENCE_TTL_MS / 2 + 150);
+      expect((await store.list('p4')).map((e) => e.conn)).toEqual(['fresh']);
+      const swept = await store.sweep();
+      expect(swept).toEqual([{ room: 'p4', entry: { conn: 'stale', user: 'alice' } }]);
+      expect(await store.sweep()).toEqual([]);
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

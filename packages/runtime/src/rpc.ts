@@ -1,0 +1,68 @@
+import { ErrorCode } from '@switchboard/protocol';
+import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
+import { RemoteError } from './errors.js';
+import { decodeJson, encodeJson } from './json.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Request/reply between services on top of the bus. A reply is `{"result": …}` or
+ * `{"error": {"code", "message", "retryAfterMs"?}}` with a protocol `ErrorCode`, so a coded
+ * error raised in a service reaches the client unchanged.
+ */
+
+export type RpcHandler = (body: unknown, msg: BusMessage) => Promise<unknown> | unknown;
+
+export function serveRpc(
+  bus: Bus,
+  subject: string,
+  queue: string,
+  handler: RpcHandler,
+  log: Logger,
+): Subscription {
+  return bus.subscribe(
+    subject,
+    (msg) => {
+      void answer(bus, msg, handler, log);
+    },
+    { queue },
+  );
+}
+
+async function answer(bus: Bus, msg: BusMessage, handler: RpcHandler, log: Logger): Promise<void> {
+  let reply: unknown;
+  try {
+    let body: unknown;
+    try {
+      body = decodeJson(msg.data);
+    } catch {
+      throw new RemoteError(ErrorCode.BadRequest, 'request body is not JSON');
+    }
+    reply = { result: (await handler(body, msg)) ?? {} };
+  } catch (error) {
+    if (error instanceof RemoteError) {
+      reply = { error: { code: error.errorCode, message: error.message, retryAfterMs: error.retryAfterMs } };
+    } else {
+      log.error({ err: error, subject: msg.subject }, 'request handler failed');
+      reply = { error: { code: ErrorCode.Internal, message: 'internal error' } };
+    }
+  }
+  if (msg.reply === undefined) return;
+  try {
+    bus.publish(msg.reply, encodeJson(reply));
+  } catch (error) {
+    log.warn({ err: error, subject: msg.subject }, 'could not send reply');
+  }
+}
+
+/** Sends a request and returns its `result`; a coded error reply is thrown as `RemoteError`. */
+export async function callRpc<T>(
+  bus: Bus,
+  subject: string,
+  body: unknown,
+  options: { timeoutMs: number; headers?: BusHeaders },
+): Promise<T> {
+  const msg = await bus.request(subject, encodeJson(body), options);
+  const reply = decodeJson(msg.data) as { result?: T; error?: { code: number; message: string; retryAfterMs?: number } };
+  if (reply.error) throw new RemoteError(reply.error.code, reply.error.message, reply.error.retryAfterMs);
+  return reply.result as T;
+}
