@@ -3,6 +3,7 @@ import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
 import { RemoteError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
 import type { Logger } from './logger.js';
+import * as v from 'valibot';
 
 /**
  * Request/reply between services on top of the bus. A reply is `{"result": …}` or
@@ -65,4 +66,12 @@ export async function callRpc<T>(
   const reply = decodeJson(msg.data) as { result?: T; error?: { code: number; message: string; retryAfterMs?: number } };
   if (reply.error) throw new RemoteError(reply.error.code, reply.error.message, reply.error.retryAfterMs);
   return reply.result as T;
+}
+
+/** Validates a request body; a mismatch is the caller's bug and answers `BadRequest`. */
+export function parseRequest<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, body);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  throw new RemoteError(ErrorCode.BadRequest, `"${v.getDotPath(issue) ?? 'body'}" ${issue.message}`);
 }

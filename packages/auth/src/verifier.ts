@@ -1,0 +1,149 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { ErrorCode } from '@switchboard/protocol';
+import { RemoteError, type RevocationStore } from '@switchboard/runtime';
+import jwt from 'jsonwebtoken';
+import * as v from 'valibot';
+import type { Identity } from './identity.js';
+
+export type Algorithm = 'HS256' | 'RS256' | 'ES256';
+
+interface VerificationKey {
+  algorithm: Algorithm;
+  key: KeyObject;
+}
+
+export interface VerifierOptions {
+  /** HS256 secrets; several for rotation. */
+  secrets?: readonly string[];
+  /** PEM public keys (RSA → RS256, EC P-256 → ES256). */
+  publicKeys?: readonly string[];
+  issuer?: string;
+  audience?: string;
+  clockToleranceS?: number;
+  revocations?: RevocationStore;
+}
+
+const MAX_PATTERNS = 256;
+const MAX_META_BYTES = 1024;
+
+const claimsSchema = v.object({
+  sub: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  exp: v.optional(v.number()),
+  iat: v.optional(v.number()),
+  jti: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  sb: v.optional(
+    v.object({
+      join: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(256))), v.maxLength(MAX_PATTERNS))),
+      publish: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(256))), v.maxLength(MAX_PATTERNS))),
+      meta: v.optional(v.record(v.string(), v.unknown())),
+    }),
+  ),
+});
+
+/**
+ * Verifies tokens. Algorithms are pinned per key — an HS256 secret only ever verifies HS256
+ * and a public key only its own algorithm — so `alg: none` and HS/RS confusion cannot pass.
+ * Keys are resolved from the token header (`resolveKeys`), which is where JWKS plugs in.
+ */
+export class TokenVerifier {
+  readonly #keys: VerificationKey[];
+  readonly #options: VerifierOptions;
+
+  constructor(options: VerifierOptions) {
+    this.#options = options;
+    this.#keys = [
+      ...(options.secrets ?? []).map((s) => ({ algorithm: 'HS256' as const, key: createSecretKey(Buffer.from(s)) })),
+      ...(options.publicKeys ?? []).map(publicKey),
+    ];
+    if (this.#keys.length === 0) throw new Error('TokenVerifier needs at least one secret or public key');
+  }
+
+  /** Resolves the identity or throws `RemoteError` with a token error code. */
+  async verify(token: string): Promise<Identity> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw invalid('token is not a JWT');
+    const alg = decoded.header.alg;
+    const candidates = this.resolveKeys(alg);
+    if (candidates.length === 0) throw invalid(`algorithm "${alg}" is not accepted`);
+    let payload: jwt.JwtPayload | undefined;
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        payload = jwt.verify(token, candidate.key, {
+          algorithms: [candidate.algorithm],
+          issuer: this.#options.issuer,
+          audience: this.#options.audience,
+          clockTolerance: this.#options.clockToleranceS ?? 5,
+        }) as jwt.JwtPayload;
+        break;
+      } catch (error) {
+        lastError = error;
+        // Expiry and audience errors come after a good signature: no other key will do better.
+        if (!(error instanceof jwt.JsonWebTokenError) || error.message !== 'invalid signature') break;
+      }
+    }
+    if (!payload) throw mapJwtError(lastError);
+    const identity = toIdentity(payload);
+    if (
+      this.#options.revocations &&
+      (await this.#options.revocations.isRevoked({
+        user: identity.user,
+        ...(identity.jti !== undefined ? { jti: identity.jti } : {}),
+        ...(identity.issuedAt !== undefined ? { issuedAtMs: identity.issuedAt } : {}),
+      }))
+    ) {
+      throw new RemoteError(ErrorCode.TokenRevoked, 'token was revoked');
+    }
+    return identity;
+  }
+
+  /** Keys that may verify a token signed with `alg`. Replace to add JWKS (`kid` lookup). */
+  protected resolveKeys(alg: string): VerificationKey[] {
+    return this.#keys.filter((k) => k.algorithm === alg);
+  }
+}
+
+function publicKey(pem: string): VerificationKey {
+  const key = createPublicKey(pem);
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new Error(`RSA public key has ${bits} bits; 2048 or more are required`);
+    return { algorithm: 'RS256', key };
+  }
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return { algorithm: 'ES256', key };
+  }
+  throw new Error(`unsupported public key type ${key.asymmetricKeyType} (use RSA 2048+ or EC P-256)`);
+}
+
+function toIdentity(payload: jwt.JwtPayload): Identity {
+  const parsed = v.safeParse(claimsSchema, payload);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw invalid(`claim "${v.getDotPath(issue) ?? '?'}" ${issue.message}`);
+  }
+  const claims = parsed.output;
+  const meta = claims.sb?.meta;
+  if (meta !== undefined && Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES) {
+    throw invalid(`claim "sb.meta" is larger than ${MAX_META_BYTES} bytes`);
+  }
+  return {
+    user: claims.sub,
+    grants: { join: claims.sb?.join ?? [], publish: claims.sb?.publish ?? [] },
+    ...(meta !== undefined ? { meta: meta as Identity['meta'] & object } : {}),
+    ...(claims.exp !== undefined ? { expiresAt: claims.exp * 1000 } : {}),
+    ...(claims.iat !== undefined ? { issuedAt: claims.iat * 1000 } : {}),
+    ...(claims.jti !== undefined ? { jti: claims.jti } : {}),
+  };
+}
+
+function invalid(message: string): RemoteError {
+  return new RemoteError(ErrorCode.TokenInvalid, message);
+}
+
+function mapJwtError(error: unknown): RemoteError {
+  if (error instanceof jwt.TokenExpiredError) return new RemoteError(ErrorCode.TokenExpired, 'token expired');
+  if (error instanceof jwt.NotBeforeError) return new RemoteError(ErrorCode.TokenNotYetValid, 'token not valid yet');
+  if (error instanceof jwt.JsonWebTokenError) return invalid(error.message);
+  return invalid('token could not be verified');
+}
