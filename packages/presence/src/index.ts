@@ -1,1 +1,4 @@
-export {};
+export type { PresenceListRequest } from './client.js';
+export { PresenceClient } from './client.js';
+export type { PresenceOptions } from './service.js';
+export { startPresenceService } from './service.js';

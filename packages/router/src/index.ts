@@ -1,1 +1,13 @@
-export {};
+export { RouterClient } from './client.js';
+export { messageBody, messageFrame } from './messages.js';
+export type { RouterOptions } from './service.js';
+export { startRouterService } from './service.js';
+export type {
+  HistoryReply,
+  HistoryRequest,
+  JoinReply,
+  JoinRequest,
+  PublishReply,
+  PublishRequest,
+  Requester,
+} from './types.js';

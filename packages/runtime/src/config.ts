@@ -205,3 +205,16 @@ function levenshtein(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/** For entry points: loads config or prints every problem and exits with EX_CONFIG (78). */
+export function loadConfigOrExit(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Switchboard cannot start: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

@@ -51,6 +51,13 @@ export function historyStoreContract(
       ]);
     });
 
+    it('reads only the position with limit 0', async () => {
+      const store = await open();
+      await store.append('pos', 'a');
+      const read = await store.read('pos', { limit: 0 });
+      expect(read).toMatchObject({ offset: 1, entries: [] });
+    });
+
     it('keeps rooms apart', async () => {
       const store = await open();
       await store.append('r1', 'x');

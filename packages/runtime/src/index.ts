@@ -11,7 +11,7 @@ export type {
 } from './bus.js';
 export { MemoryBus, MemoryBusHub } from './bus-memory.js';
 export type { Config } from './config.js';
-export { DEV_JWT_SECRET, describeSettings, effectiveJwtSecrets, loadConfig, SETTINGS } from './config.js';
+export { DEV_JWT_SECRET, describeSettings, effectiveJwtSecrets, loadConfig, loadConfigOrExit, SETTINGS } from './config.js';
 export {
   BadSubjectError,
   ClosedError,
@@ -50,3 +50,5 @@ export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './
 export type { BucketState } from './token-bucket.js';
 export { takeTokens } from './token-bucket.js';
 export { DeliveryHeaders, QueueGroups, Subjects } from './subjects.js';
+export type { HealthServer, Readiness } from './health-server.js';
+export { startHealthServer } from './health-server.js';

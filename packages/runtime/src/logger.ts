@@ -7,7 +7,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export function createLogger(options: { level: LogLevel; name?: string }): Logger {
   return pino({
     level: options.level,
-    base: options.name ? { svc: options.name } : {},
+    ...(options.name ? { name: options.name } : {}),
+    base: {},
     // Tokens and keys never reach logs, whatever a caller passes.
     redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
   });

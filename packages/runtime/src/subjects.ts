@@ -9,6 +9,7 @@ export const Subjects = {
   routerHistory: 'sb.router.history',
   presenceJoin: 'sb.presence.join',
   presenceLeave: 'sb.presence.leave',
+  presenceRefresh: 'sb.presence.refresh',
   presenceList: 'sb.presence.list',
   /** Room deliveries: messages and presence diffs, as ready-to-send client frames. */
   room: (room: string): string => `sb.room.${room}`,

@@ -1,1 +1,2 @@
-export {};
+export type { Standalone } from './standalone.js';
+export { startStandalone } from './standalone.js';

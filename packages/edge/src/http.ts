@@ -1,0 +1,35 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Edge } from './edge.js';
+
+export interface HttpServers {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The WebSocket port. It speaks only the WebSocket upgrade: a plain HTTP request gets
+ * 426 Upgrade Required, so HTTP and WebSocket never share a port by accident.
+ */
+export async function listenEdge(edge: Edge, options: { host: string; port: number }): Promise<HttpServers> {
+  const server: Server = createServer((_req, res) => {
+    const body = '{"error":{"code":1000,"message":"this port speaks WebSocket only: send an Upgrade request"}}';
+    res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'application/json' }).end(body);
+  });
+  server.on('upgrade', (req, socket, head) => edge.handleUpgrade(req, socket, head));
+  // Slowloris guard: a client gets this long to finish its request headers.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Everything the edge exports to Prometheus. Label values are bounded sets (ops, reasons, codes). */
+export class EdgeMetrics {
+  /** Open WebSocket connections: the HPA scales the edge on this. */
+  readonly connections: Gauge;
+  readonly upgrades: Counter<'result'>;
+  readonly disconnects: Counter<'reason'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly framesIn: Counter<'op'>;
+  readonly framesOut: Counter<'kind'>;
+  readonly errors: Counter<'code'>;
+  readonly commandDuration: Histogram<'op'>;
+  readonly deliveryLatency: Histogram;
+  readonly rooms: Gauge;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.connections = new Gauge({
+      name: 'switchboard_edge_connections',
+      help: 'Open WebSocket connections on this edge',
+      registers,
+    });
+    this.upgrades = new Counter({
+      name: 'switchboard_edge_upgrades_total',
+      help: 'WebSocket upgrade requests by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'switchboard_edge_disconnects_total',
+      help: 'Closed connections by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'switchboard_edge_auth_failures_total',
+      help: 'Rejected authentications by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.framesIn = new Counter({
+      name: 'switchboard_edge_frames_in_total',
+      help: 'Frames received from clients by op (invalid = failed validation)',
+      labelNames: ['op'],
+      registers,
+    });
+    this.framesOut = new Counter({
+      name: 'switchboard_edge_frames_out_total',
+      help: 'Frames written to clients by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'switchboard_edge_command_errors_total',
+      help: 'Error replies sent to clients by error code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.commandDuration = new Histogram({
+      name: 'switchboard_edge_command_duration_seconds',
+      help: 'Time from a command frame to its reply, by op',
+      labelNames: ['op'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.deliveryLatency = new Histogram({
+      name: 'switchboard_delivery_latency_seconds',
+      help: 'Time from a message being accepted by the router to the edge writing it to its last local member',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.rooms = new Gauge({
+      name: 'switchboard_edge_rooms',
+      help: 'Rooms with at least one member on this edge (one bus subscription each)',
+      registers,
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { canJoin, canPublish, type Grants } from '@switchboard/auth';
+import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import {
+  type Bus,
+  DeliveryHeaders,
+  encodeText,
+  type HistoryStore,
+  type Logger,
+  parseRequest,
+  QueueGroups,
+  type RateLimitStore,
+  RemoteError,
+  Subjects,
+  type Subscription,
+  serveRpc,
+} from '@switchboard/runtime';
+import * as v from 'valibot';
+import { messageBody, messageFrame } from './messages.js';
+import type { HistoryReply, JoinReply, PublishReply } from './types.js';
+
+export interface RouterOptions {
+  /** Entries kept per room; recovery never asks for more. */
+  historySize: number;
+  /** Per-user publish rate across every edge (0 = unlimited). */
+  userPublishRate: number;
+  userPublishBurst: number;
+}
+
+const who = {
+  user: v.pipe(v.string(), v.minLength(1)),
+  grants: v.object({ join: v.array(v.string()), publish: v.array(v.string()) }),
+};
+const room = v.pipe(v.string(), v.regex(ROOM_NAME_PATTERN));
+const position = v.object({ offset: v.pipe(v.number(), v.integer(), v.minValue(0)), epoch: v.string() });
+
+const publishRequest = v.object({
+  ...who,
+  conn: v.string(),
+  room,
+  event: v.string(),
+  data: v.unknown(),
+  key: v.optional(v.string()),
+});
+const joinRequest = v.object({ ...who, room, since: v.optional(position) });
+const historyRequest = v.object({
+  ...who,
+  room,
+  since: v.optional(position),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(HISTORY_LIMIT_MAX))),
+  reverse: v.optional(v.boolean()),
+});
+
+/**
+ * The router owns rooms: it authorizes joins and publishes, assigns offsets (through the
+ * history store, atomically with the append), publishes each accepted message once to the
+ * room's delivery subject as a ready-to-send client frame, and answers recovery.
+ */
+export function startRouterService(deps: {
+  bus: Bus;
+  history: HistoryStore;
+  rateLimits: RateLimitStore;
+  options: RouterOptions;
+  log: Logger;
+}): { stop(): void } {
+  const { bus, history, rateLimits, options, log } = deps;
+  const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
+
+  async function publish(body: unknown): Promise<PublishReply> {
+    const req = parseRequest(publishRequest, body);
+    assertAllowed(canPublish(req, req.room), 'publish', req.room);
+    if (options.userPublishRate > 0) {
+      const limit = await rateLimits.consume(`pub:${req.user}`, publishRule);
+      if (!limit.allowed) {
+        throw new RemoteError(ErrorCode.RateLimited, 'publish rate limit reached', limit.retryAfterMs);
+      }
+    }
+    const ts = Date.now();
+    const stored = messageBody(req.event, req.data as JsonValue, { user: req.user, conn: req.conn }, ts);
+    // Keys are scoped by user so one user cannot suppress another's message by reusing its key.
+    const appended = await history.append(
+      req.room,
+      stored,
+      req.key !== undefined ? { idempotencyKey: `${req.user}:${req.key}` } : undefined,
+    );
+    if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
+    bus.publish(Subjects.room(req.room), encodeText(messageFrame(req.room, appended.epoch, appended.offset, stored)), {
+      headers: {
+        [DeliveryHeaders.kind]: 'msg',
+        [DeliveryHeaders.offset]: String(appended.offset),
+        [DeliveryHeaders.ts]: String(ts),
+      },
+    });
+    return { offset: appended.offset, epoch: appended.epoch };
+  }
+
+  async function join(body: unknown): Promise<JoinReply> {
+    const req = parseRequest(joinRequest, body);
+    assertAllowed(canJoin(req, req.room), 'join', req.room);
+    if (!req.since) {
+      const position = await history.read(req.room, { limit: 0 });
+      return { room: req.room, offset: position.offset, epoch: position.epoch };
+    }
+    const since = req.since;
+    const read = await history.read(req.room, { since: since.offset, limit: options.historySize });
+    const base = { room: req.room, offset: read.offset, epoch: read.epoch };
+    const missed = read.offset - since.offset;
+    // Recovery is all or nothing: same epoch, and every missed offset still in history.
+    const complete =
+      read.epoch === since.epoch &&
+      missed >= 0 &&
+      read.entries.length === missed &&
+      (missed === 0 || read.entries[0]?.offset === since.offset + 1);
+    if (!complete) return { ...base, recovered: false };
+    return {
+      ...base,
+      recovered: true,
+      messages: read.entries.map((e) => messageFrame(req.room, read.epoch, e.offset, e.payload)),
+    };
+  }
+
+  async function readHistory(body: unknown): Promise<HistoryReply> {
+    const req = parseRequest(historyRequest, body);
+    assertAllowed(canJoin(req, req.room), 'read', req.room);
+    const limit = Math.min(req.limit ?? 100, Math.max(options.historySize, 1));
+    const page = (since?: number) =>
+      history.read(req.room, {
+        limit,
+        ...(since !== undefined ? { since } : {}),
+        ...(req.reverse ? { reverse: true } : {}),
+      });
+    let read = await page(req.since?.offset);
+    // An offset from another epoch means nothing in this one: read from the start instead.
+    if (req.since && req.since.epoch !== read.epoch) read = await page();
+    return {
+      offset: read.offset,
+      epoch: read.epoch,
+      messages: read.entries.map((e) => messageFrame(req.room, read.epoch, e.offset, e.payload)),
+    };
+  }
+
+  const subs: Subscription[] = [
+    serveRpc(bus, Subjects.routerPublish, QueueGroups.router, publish, log),
+    serveRpc(bus, Subjects.routerJoin, QueueGroups.router, join, log),
+    serveRpc(bus, Subjects.routerHistory, QueueGroups.router, readHistory, log),
+  ];
+  log.info('router service ready');
+  return { stop: () => subs.forEach((s) => s.unsubscribe()) };
+}
+
+function assertAllowed(allowed: boolean, action: string, room: string): void {
+  if (!allowed) throw new RemoteError(ErrorCode.Forbidden, `not allowed to ${action} room "${room}"`);
+}
+
+export type { Grants };
