@@ -1,4 +1,5 @@
 import type { Identity } from '@switchboard/auth';
+import type { ClientCommand } from '@switchboard/protocol';
 import type { BucketState } from '@switchboard/runtime';
 import { type RawData, WebSocket } from 'ws';
 
@@ -38,6 +39,8 @@ export class Connection {
   timer: NodeJS.Timeout | undefined = undefined;
   /** Close code the server sent, for the disconnect metric. */
   closeCode: number | undefined = undefined;
+  /** Commands pipelined behind `connect` while its token is verified (bounded). */
+  queued: ClientCommand[] | undefined = undefined;
   /** Publishes are forwarded one at a time so a sender's messages keep their order. */
   publishTail: Promise<void> | undefined = undefined;
 

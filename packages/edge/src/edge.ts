@@ -57,6 +57,8 @@ const PING_FRAME = Buffer.from('{"t":"ping"}');
 /** setTimeout's ceiling (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 const PRESENCE_REFRESH_BATCH = 500;
+const MAX_PIPELINED = 16;
+const STOP_GRACE_MS = 1_000;
 
 /**
  * The edge: terminates WebSockets and turns frames into typed commands (validated once,
@@ -70,6 +72,8 @@ export class Edge implements ConnectionOwner {
   readonly #metrics: EdgeMetrics;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
+  /** Sockets not yet fully closed (a cleaned-up connection's socket may still be closing). */
+  readonly #sockets = new Set<EdgeSocket>();
   readonly #rooms: LocalRooms;
   readonly #limits: Limits;
   readonly #rateRule: { rate: number; burst: number };
@@ -193,6 +197,7 @@ export class Edge implements ConnectionOwner {
   #accept(ws: EdgeSocket, identity: Identity | undefined): void {
     const conn = new Connection(randomId(12), ws, this, this.#options.connectionBurst);
     this.#connections.add(conn);
+    this.#sockets.add(ws);
     this.#metrics.connections.inc();
     ws.on('message', onSocketMessage);
     ws.on('close', onSocketClose);
@@ -246,19 +251,26 @@ export class Edge implements ConnectionOwner {
     this.#metrics.framesIn.inc({ op: command.op });
     if (conn.state !== 'open' && command.op !== 'connect') {
       if (conn.state === 'authenticating') {
-        this.#replyError(conn, id, ErrorCode.NotAuthenticated, 'wait for the connect reply');
+        // Pipelining behind connect saves a round trip; the commands run once the token is good.
+        conn.queued ??= [];
+        if (conn.queued.length < MAX_PIPELINED) conn.queued.push(command);
+        else this.#replyError(conn, id, ErrorCode.NotAuthenticated, 'too many commands before the connect reply');
         return;
       }
       this.#replyError(conn, id, ErrorCode.NotAuthenticated, 'the first frame must be connect');
       this.#close(conn, CloseCode.ProtocolError, 'command before connect');
       return;
     }
+    this.#run(conn, command);
+  }
+
+  #run(conn: Connection, command: ClientCommand): void {
     const done = this.#metrics.commandDuration.startTimer({ op: command.op });
     this.#dispatch(conn, command).then(
       () => done(),
       (error: unknown) => {
         done();
-        this.#replyFailure(conn, id, error);
+        this.#replyFailure(conn, command.id, error);
       },
     );
   }
@@ -314,6 +326,9 @@ export class Edge implements ConnectionOwner {
     if (conn.state !== 'authenticating') return;
     this.#open(conn, identity);
     this.#reply(conn, id, this.#connectResult(conn));
+    const queued = conn.queued;
+    conn.queued = undefined;
+    if (queued) for (const command of queued) this.#run(conn, command);
   }
 
   #open(conn: Connection, identity: Identity): void {
@@ -505,6 +520,7 @@ export class Edge implements ConnectionOwner {
 
   /** @internal Shared socket handler target. */
   onSocketClosed(conn: Connection, code: number): void {
+    this.#sockets.delete(conn.socket);
     this.#cleanup(conn, code);
   }
 
@@ -514,6 +530,7 @@ export class Edge implements ConnectionOwner {
     const reason =
       conn.closeCode !== undefined ? closeReason(conn.closeCode) : peerCode === 1006 ? 'abnormal' : 'client_closed';
     conn.state = 'closed';
+    conn.queued = undefined;
     clearTimeout(conn.timer);
     conn.timer = undefined;
     if (conn.rooms) {
@@ -594,6 +611,10 @@ export class Edge implements ConnectionOwner {
     clearInterval(this.#heartbeat);
     clearInterval(this.#presenceRefresh);
     await this.drain(0);
+    // Give close handshakes a moment, then cut what is left (a stuck peer must not hold shutdown).
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (this.#sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of this.#sockets) socket.terminate();
     this.#wss.close();
   }
 

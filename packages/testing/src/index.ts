@@ -1,6 +1,6 @@
-export type { StartOptions, TestSwitchboard } from './switchboard.js';
-export { startSwitchboard } from './switchboard.js';
-export type { TestSocket } from './socket.js';
-export { openSocket } from './socket.js';
 export type { NatsServerHandle, RedisServerHandle } from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';
+export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';
+export { connectSocket, openSocket } from './socket.js';
+export type { StartOptions, TestSwitchboard } from './switchboard.js';
+export { startSwitchboard, TEST_SECRET } from './switchboard.js';
