@@ -37,13 +37,29 @@ describe('authentication (HS256 server)', () => {
   it('rejects a missing token', () => rejected(undefined, ErrorCode.TokenInvalid, CloseCode.Unauthorized));
   it('rejects garbage', () => rejected('garbage.token.here', ErrorCode.TokenInvalid, CloseCode.Unauthorized));
   it('rejects an expired token with the reconnect-with-new-token close code', () =>
-    rejected(jwt.sign({ sub: 'a', exp: now() - 60 }, sb.secret), ErrorCode.TokenExpired, CloseCode.TokenExpired));
+    rejected(
+      jwt.sign({ sub: 'a', exp: now() - 60 }, sb.secret),
+      ErrorCode.TokenExpired,
+      CloseCode.TokenExpired,
+    ));
   it('rejects a token that is not valid yet', () =>
-    rejected(jwt.sign({ sub: 'a', nbf: now() + 600 }, sb.secret), ErrorCode.TokenNotYetValid, CloseCode.Unauthorized));
+    rejected(
+      jwt.sign({ sub: 'a', nbf: now() + 600 }, sb.secret),
+      ErrorCode.TokenNotYetValid,
+      CloseCode.Unauthorized,
+    ));
   it('rejects a token signed with another key', () =>
-    rejected(jwt.sign({ sub: 'a' }, 'some-other-secret-of-sufficient-length!!'), ErrorCode.TokenInvalid, CloseCode.Unauthorized));
+    rejected(
+      jwt.sign({ sub: 'a' }, 'some-other-secret-of-sufficient-length!!'),
+      ErrorCode.TokenInvalid,
+      CloseCode.Unauthorized,
+    ));
   it('rejects alg none', () =>
-    rejected(jwt.sign({ sub: 'a' }, '', { algorithm: 'none' }), ErrorCode.TokenInvalid, CloseCode.Unauthorized));
+    rejected(
+      jwt.sign({ sub: 'a' }, '', { algorithm: 'none' }),
+      ErrorCode.TokenInvalid,
+      CloseCode.Unauthorized,
+    ));
 
   it('rejects any command before connect, and closes', async () => {
     for (const op of ['join', 'publish', 'ping'] as const) {
@@ -81,8 +97,12 @@ describe('authentication (HS256 server)', () => {
     expect((await socket.call({ op: 'join', room: 'server-side' })).room).toBe('server-side');
     expect((await socket.call({ op: 'connect' })).user).toBe('svc');
     socket.close();
-    await expect(openSocket(sb.wsUrl, { headers: { Authorization: 'Bearer nope' } })).rejects.toMatchObject({ status: 401 });
-    await expect(openSocket(sb.wsUrl, { headers: { Authorization: 'Basic x' } })).rejects.toMatchObject({ status: 401 });
+    await expect(openSocket(sb.wsUrl, { headers: { Authorization: 'Bearer nope' } })).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(openSocket(sb.wsUrl, { headers: { Authorization: 'Basic x' } })).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
   it('counts auth failures by reason in /metrics', async () => {
@@ -101,12 +121,18 @@ describe('authentication (RS256 server with issuer and audience)', () => {
     const file = join(dir, 'public.pem');
     writeFileSync(file, publicPem);
     sb = await startSwitchboard({
-      config: { jwtSecrets: [], jwtPublicKeyFiles: [file], jwtIssuer: 'https://id.example', jwtAudience: 'switchboard' },
+      config: {
+        jwtSecrets: [],
+        jwtPublicKeyFiles: [file],
+        jwtIssuer: 'https://id.example',
+        jwtAudience: 'switchboard',
+      },
     });
   });
   afterAll(() => sb.stop());
 
-  const sign = (claims: object) => jwt.sign({ sub: 'alice', ...claims }, rsa.privateKey, { algorithm: 'RS256', expiresIn: 60 });
+  const sign = (claims: object) =>
+    jwt.sign({ sub: 'alice', ...claims }, rsa.privateKey, { algorithm: 'RS256', expiresIn: 60 });
 
   async function connectWith(token: string) {
     const socket = await openSocket(sb.wsUrl);
@@ -116,20 +142,28 @@ describe('authentication (RS256 server with issuer and audience)', () => {
   }
 
   it('accepts RS256 with the right issuer and audience', async () => {
-    expect((await connectWith(sign({ iss: 'https://id.example', aud: 'switchboard' }))).result?.user).toBe('alice');
+    expect((await connectWith(sign({ iss: 'https://id.example', aud: 'switchboard' }))).result?.user).toBe(
+      'alice',
+    );
   });
 
   it('rejects a wrong audience or issuer', async () => {
-    expect((await connectWith(sign({ iss: 'https://id.example', aud: 'other' }))).error?.code).toBe(ErrorCode.TokenInvalid);
+    expect((await connectWith(sign({ iss: 'https://id.example', aud: 'other' }))).error?.code).toBe(
+      ErrorCode.TokenInvalid,
+    );
     expect((await connectWith(sign({ iss: 'https://evil.example', aud: 'switchboard' }))).error?.code).toBe(
       ErrorCode.TokenInvalid,
     );
   });
 
   it('rejects HS256 signed with the public key (algorithm confusion)', async () => {
-    const forged = jwt.sign({ sub: 'mallory', iss: 'https://id.example', aud: 'switchboard' }, Buffer.from(publicPem), {
-      algorithm: 'HS256',
-    });
+    const forged = jwt.sign(
+      { sub: 'mallory', iss: 'https://id.example', aud: 'switchboard' },
+      Buffer.from(publicPem),
+      {
+        algorithm: 'HS256',
+      },
+    );
     expect((await connectWith(forged)).error?.code).toBe(ErrorCode.TokenInvalid);
   });
 });

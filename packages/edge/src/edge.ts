@@ -145,14 +145,10 @@ export class Edge implements ConnectionOwner {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if (this.#draining) return this.#refuse(socket, 503, 'draining', 'server is shutting down; reconnect');
-    if (this.#connections.size + this.#pendingUpgrades >= this.#options.maxConnections) {
-      return this.#refuse(socket, 503, 'full', 'connection limit reached; retry later');
-    }
-    const origin = req.headers.origin;
-    const origins = this.#options.allowedOrigins;
-    if (origin !== undefined && !origins.includes('*') && !origins.includes(origin)) {
-      return this.#refuse(socket, 403, 'origin', 'origin not allowed');
+    const refusal = this.#refusal(req);
+    if (refusal) {
+      this.#refuse(socket, refusal.status, refusal.result, refusal.message);
+      return;
     }
     const authorization = req.headers.authorization;
     if (authorization === undefined) {
@@ -160,7 +156,10 @@ export class Edge implements ConnectionOwner {
       return;
     }
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) return this.#refuse(socket, 401, 'auth', 'Authorization must be "Bearer <token>"');
+    if (!match) {
+      this.#refuse(socket, 401, 'auth', 'Authorization must be "Bearer <token>"');
+      return;
+    }
     this.#pendingUpgrades++;
     this.#deps.auth.verify(match[1]!).then(
       (identity) => {
@@ -176,6 +175,21 @@ export class Edge implements ConnectionOwner {
     );
   }
 
+  /** Why an upgrade cannot be taken now, if it cannot: draining, full, or a foreign Origin. */
+  #refusal(req: IncomingMessage): { status: number; result: string; message: string } | undefined {
+    if (this.#draining)
+      return { status: 503, result: 'draining', message: 'server is shutting down; reconnect' };
+    if (this.#connections.size + this.#pendingUpgrades >= this.#options.maxConnections) {
+      return { status: 503, result: 'full', message: 'connection limit reached; retry later' };
+    }
+    const origin = req.headers.origin;
+    const origins = this.#options.allowedOrigins;
+    if (origin !== undefined && !origins.includes('*') && !origins.includes(origin)) {
+      return { status: 403, result: 'origin', message: 'origin not allowed' };
+    }
+    return undefined;
+  }
+
   #completeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: Identity | undefined): void {
     if (socket.destroyed) return;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -186,7 +200,9 @@ export class Edge implements ConnectionOwner {
 
   #refuse(socket: Duplex, status: number, result: string, message: string, code?: number): void {
     this.#metrics.upgrades.inc({ result: `rejected_${result}` });
-    const body = JSON.stringify({ error: { code: code ?? (status === 503 ? ErrorCode.Unavailable : ErrorCode.Forbidden), message } });
+    const body = JSON.stringify({
+      error: { code: code ?? (status === 503 ? ErrorCode.Unavailable : ErrorCode.Forbidden), message },
+    });
     const reason = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Error';
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
@@ -207,7 +223,10 @@ export class Edge implements ConnectionOwner {
       conn.headerAuth = true;
       this.#open(conn, identity);
     } else {
-      conn.timer = setTimeout(() => this.#close(conn, CloseCode.AuthTimeout, 'no connect in time'), this.#options.authTimeoutMs);
+      conn.timer = setTimeout(
+        () => this.#close(conn, CloseCode.AuthTimeout, 'no connect in time'),
+        this.#options.authTimeoutMs,
+      );
     }
   }
 
@@ -219,10 +238,19 @@ export class Edge implements ConnectionOwner {
     if (conn.state === 'closed') return;
     if (isBinary) {
       this.#metrics.framesIn.inc({ op: 'invalid' });
-      this.#replyError(conn, undefined, ErrorCode.BadRequest, 'binary frames are not supported; send JSON text');
+      this.#replyError(
+        conn,
+        undefined,
+        ErrorCode.BadRequest,
+        'binary frames are not supported; send JSON text',
+      );
       return;
     }
-    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const buffer = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     const outcome = parseClientFrame(buffer.toString('utf8'));
     const id = outcome.ok ? outcome.command.id : outcome.id;
     const limit = takeTokens(conn.bucket, this.#rateRule, Date.now());
@@ -239,7 +267,12 @@ export class Edge implements ConnectionOwner {
     conn.rejected = 0;
     if (buffer.length > this.#options.maxFrameBytes) {
       this.#metrics.framesIn.inc({ op: 'invalid' });
-      this.#replyError(conn, id, ErrorCode.TooLarge, `frame is ${buffer.length} bytes; the limit is ${this.#options.maxFrameBytes}`);
+      this.#replyError(
+        conn,
+        id,
+        ErrorCode.TooLarge,
+        `frame is ${buffer.length} bytes; the limit is ${this.#options.maxFrameBytes}`,
+      );
       return;
     }
     if (!outcome.ok) {
@@ -254,7 +287,13 @@ export class Edge implements ConnectionOwner {
         // Pipelining behind connect saves a round trip; the commands run once the token is good.
         conn.queued ??= [];
         if (conn.queued.length < MAX_PIPELINED) conn.queued.push(command);
-        else this.#replyError(conn, id, ErrorCode.NotAuthenticated, 'too many commands before the connect reply');
+        else
+          this.#replyError(
+            conn,
+            id,
+            ErrorCode.NotAuthenticated,
+            'too many commands before the connect reply',
+          );
         return;
       }
       this.#replyError(conn, id, ErrorCode.NotAuthenticated, 'the first frame must be connect');
@@ -390,9 +429,15 @@ export class Edge implements ConnectionOwner {
     const { id, room } = command;
     conn.rooms ??= new Set();
     const rooms = conn.rooms;
-    if (rooms.has(room)) return this.#replyError(conn, id, ErrorCode.AlreadyJoined, `already in room "${room}"`);
+    if (rooms.has(room))
+      return this.#replyError(conn, id, ErrorCode.AlreadyJoined, `already in room "${room}"`);
     if (rooms.size >= this.#options.maxRoomsPerConnection) {
-      return this.#replyError(conn, id, ErrorCode.TooManyRooms, `at most ${this.#options.maxRoomsPerConnection} rooms`);
+      return this.#replyError(
+        conn,
+        id,
+        ErrorCode.TooManyRooms,
+        `at most ${this.#options.maxRoomsPerConnection} rooms`,
+      );
     }
     const identity = conn.identity!;
     rooms.add(room);
@@ -427,7 +472,8 @@ export class Edge implements ConnectionOwner {
   }
 
   async #leave(conn: Connection, id: number | undefined, room: string): Promise<void> {
-    if (!conn.rooms?.delete(room)) return this.#replyError(conn, id, ErrorCode.NotJoined, `not in room "${room}"`);
+    if (!conn.rooms?.delete(room))
+      return this.#replyError(conn, id, ErrorCode.NotJoined, `not in room "${room}"`);
     this.#rooms.remove(conn, room);
     this.#presenceLeave(room, conn.id);
     this.#reply(conn, id, {});
@@ -494,7 +540,13 @@ export class Edge implements ConnectionOwner {
     this.#write(conn, Buffer.from(replyFrame(id, result)), 'reply');
   }
 
-  #replyError(conn: Connection, id: number | undefined, code: number, message: string, retryAfterMs?: number): void {
+  #replyError(
+    conn: Connection,
+    id: number | undefined,
+    code: number,
+    message: string,
+    retryAfterMs?: number,
+  ): void {
     this.#metrics.errors.inc({ code: errorName(code) });
     const error = retryAfterMs !== undefined ? { code, message, retryAfterMs } : { code, message };
     this.#write(conn, Buffer.from(JSON.stringify(id === undefined ? { error } : { id, error })), 'reply');
@@ -528,7 +580,11 @@ export class Edge implements ConnectionOwner {
   #cleanup(conn: Connection, peerCode?: number): void {
     if (conn.state === 'closed') return;
     const reason =
-      conn.closeCode !== undefined ? closeReason(conn.closeCode) : peerCode === 1006 ? 'abnormal' : 'client_closed';
+      conn.closeCode !== undefined
+        ? closeReason(conn.closeCode)
+        : peerCode === 1006
+          ? 'abnormal'
+          : 'client_closed';
     conn.state = 'closed';
     conn.queued = undefined;
     clearTimeout(conn.timer);
@@ -573,7 +629,9 @@ export class Edge implements ConnectionOwner {
     let batch: Array<{ room: string; conn: string; user: string }> = [];
     const flush = () => {
       if (batch.length === 0) return;
-      this.#deps.presence.refresh(batch).catch((error: unknown) => this.#log.warn({ err: error }, 'presence refresh failed'));
+      this.#deps.presence
+        .refresh(batch)
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'presence refresh failed'));
       batch = [];
     };
     for (const conn of this.#connections) {
@@ -650,4 +708,3 @@ function closeCodeForAuthError(code: number): number {
 function metaOf(identity: Identity): { meta?: NonNullable<Identity['meta']> } {
   return identity.meta !== undefined ? { meta: identity.meta } : {};
 }
-

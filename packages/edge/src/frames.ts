@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorBody } from '@switchboard/protocol';
+import { type ErrorBody, ErrorCode } from '@switchboard/protocol';
 import { ClosedError, type Logger, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/runtime';
 
 export function replyFrame(id: number | undefined, result: unknown): string {
@@ -9,7 +9,11 @@ export function replyFrame(id: number | undefined, result: unknown): string {
  * A reply whose `result.messages` are already-serialized message frames (from history):
  * they are spliced in as text instead of being parsed and serialized again.
  */
-export function replyWithFrames(id: number | undefined, result: object, frames: readonly string[] | undefined): string {
+export function replyWithFrames(
+  id: number | undefined,
+  result: object,
+  frames: readonly string[] | undefined,
+): string {
   if (frames === undefined) return replyFrame(id, result);
   const head = replyFrame(id, { ...result, messages: [] });
   // `messages` is the last key, so the text ends with `[]}}`.
@@ -23,7 +27,8 @@ export function errorBody(error: unknown, log: Logger): ErrorBody {
       ? { code: error.errorCode, message: error.message, retryAfterMs: error.retryAfterMs }
       : { code: error.errorCode, message: error.message };
   }
-  if (error instanceof TimeoutError) return { code: ErrorCode.Timeout, message: 'a service did not answer in time' };
+  if (error instanceof TimeoutError)
+    return { code: ErrorCode.Timeout, message: 'a service did not answer in time' };
   if (error instanceof NoRespondersError || error instanceof ClosedError) {
     return { code: ErrorCode.Unavailable, message: 'a service is unavailable; retry later' };
   }

@@ -13,8 +13,11 @@ export interface HttpServers {
  */
 export async function listenEdge(edge: Edge, options: { host: string; port: number }): Promise<HttpServers> {
   const server: Server = createServer((_req, res) => {
-    const body = '{"error":{"code":1000,"message":"this port speaks WebSocket only: send an Upgrade request"}}';
-    res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'application/json' }).end(body);
+    const body =
+      '{"error":{"code":1000,"message":"this port speaks WebSocket only: send an Upgrade request"}}';
+    res
+      .writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'application/json' })
+      .end(body);
   });
   server.on('upgrade', (req, socket, head) => edge.handleUpgrade(req, socket, head));
   // Slowloris guard: a client gets this long to finish its request headers.

@@ -1,7 +1,7 @@
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import { connectSocket, openSocket, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 async function metric(sb: TestSwitchboard, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${sb.httpUrl}/metrics`)).text();
@@ -66,7 +66,9 @@ describe('bad input and limits', () => {
 describe('slow consumers', () => {
   let sb: TestSwitchboard;
   beforeAll(async () => {
-    sb = await startSwitchboard({ config: { connectionRate: 10_000, connectionBurst: 10_000, outboundMaxBytes: 256 * 1024 } });
+    sb = await startSwitchboard({
+      config: { connectionRate: 10_000, connectionBurst: 10_000, outboundMaxBytes: 256 * 1024 },
+    });
   });
   afterAll(() => sb.stop());
 
@@ -83,7 +85,9 @@ describe('slow consumers', () => {
     let last = 0;
     for (let batch = 0; batch < 100 && sb.connectionCount() === 3; batch++) {
       const acks = await Promise.all(
-        Array.from({ length: 10 }, () => publisher.call({ op: 'publish', room: 'firehose', event: 'e', data: payload })),
+        Array.from({ length: 10 }, () =>
+          publisher.call({ op: 'publish', room: 'firehose', event: 'e', data: payload }),
+        ),
       );
       last = Math.max(...acks.map((a) => a.offset));
       await healthy.push('msg', (m) => m.offset === last, 10_000);
@@ -186,7 +190,9 @@ describe('HTTP surface', () => {
   });
 
   it('checks Origin against the allowlist', async () => {
-    await expect(openSocket(sb.wsUrl, { headers: { Origin: 'https://evil.example' } })).rejects.toMatchObject({ status: 403 });
+    await expect(openSocket(sb.wsUrl, { headers: { Origin: 'https://evil.example' } })).rejects.toMatchObject(
+      { status: 403 },
+    );
     const allowed = await openSocket(sb.wsUrl, { headers: { Origin: 'https://app.example' } });
     allowed.close();
     await allowed.closed;

@@ -42,7 +42,13 @@ export class LocalRooms {
   readonly #log: Logger;
   readonly #holdLimitBytes: number;
 
-  constructor(deps: { bus: Bus; delivery: Delivery; metrics: EdgeMetrics; log: Logger; holdLimitBytes: number }) {
+  constructor(deps: {
+    bus: Bus;
+    delivery: Delivery;
+    metrics: EdgeMetrics;
+    log: Logger;
+    holdLimitBytes: number;
+  }) {
     this.#bus = deps.bus;
     this.#delivery = deps.delivery;
     this.#metrics = deps.metrics;
@@ -106,7 +112,11 @@ export class LocalRooms {
     return this.#rooms.get(name)?.members.size ?? 0;
   }
 
-  #onDelivery(room: LocalRoom, bytes: Uint8Array, headers: Readonly<Record<string, string>> | undefined): void {
+  #onDelivery(
+    room: LocalRoom,
+    bytes: Uint8Array,
+    headers: Readonly<Record<string, string>> | undefined,
+  ): void {
     // A view, not a copy: the same bytes go to every socket.
     const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const kind = headers?.[DeliveryHeaders.kind] === 'presence' ? 'presence' : 'msg';

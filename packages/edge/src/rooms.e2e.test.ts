@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 describe('rooms', () => {
   let sb: TestSwitchboard;
   const open: TestSocket[] = [];
-  const connect = async (user: string, grants?: { join?: string[]; publish?: string[]; meta?: Record<string, string> }) => {
+  const connect = async (
+    user: string,
+    grants?: { join?: string[]; publish?: string[]; meta?: Record<string, string> },
+  ) => {
     const socket = await connectSocket(sb.wsUrl, sb.token(user, grants));
     open.push(socket);
     return socket;
@@ -91,7 +94,9 @@ describe('rooms', () => {
     await bob.push('msg', (m) => m.offset === other.offset);
     expect(bob.pushes('msg').map((m) => m.offset)).toEqual([first.offset, other.offset]);
     // Keys are per user: bob's k-1 is a different message.
-    expect((await bob.call({ op: 'publish', room: 'idem', event: 'e', data: 3, key: 'k-1' })).duplicate).toBeUndefined();
+    expect(
+      (await bob.call({ op: 'publish', room: 'idem', event: 'e', data: 3, key: 'k-1' })).duplicate,
+    ).toBeUndefined();
   });
 
   it('enforces grants from the token, including {user} rooms', async () => {
@@ -100,7 +105,9 @@ describe('rooms', () => {
     expect((await reader.request({ op: 'join', room: 'dm:erin' })).error?.code).toBe(ErrorCode.Forbidden);
     expect((await reader.request({ op: 'join', room: 'dm:dave' })).result?.room).toBe('dm:dave');
     await reader.call({ op: 'join', room: 'news:today' });
-    expect((await reader.request({ op: 'publish', room: 'news:today', event: 'e' })).error?.code).toBe(ErrorCode.Forbidden);
+    expect((await reader.request({ op: 'publish', room: 'news:today', event: 'e' })).error?.code).toBe(
+      ErrorCode.Forbidden,
+    );
     expect((await reader.request({ op: 'history', room: 'chat:1' })).error?.code).toBe(ErrorCode.Forbidden);
     expect((await reader.request({ op: 'presence', room: 'chat:1' })).error?.code).toBe(ErrorCode.Forbidden);
     expect((await reader.request({ op: 'publish', room: 'dm:dave', event: 'note' })).result?.offset).toBe(1);
@@ -135,12 +142,18 @@ describe('rooms', () => {
     const publisher = await connect('pub');
     let reader = await connect('reader');
     await reader.call({ op: 'join', room: 'recover' });
-    for (let i = 1; i <= 5; i++) await publisher.call({ op: 'publish', room: 'recover', event: 'n', data: i });
+    for (let i = 1; i <= 5; i++)
+      await publisher.call({ op: 'publish', room: 'recover', event: 'n', data: i });
     const seen = await reader.push('msg', (m) => m.offset === 5);
     reader.ws.terminate();
-    for (let i = 6; i <= 15; i++) await publisher.call({ op: 'publish', room: 'recover', event: 'n', data: i });
+    for (let i = 6; i <= 15; i++)
+      await publisher.call({ op: 'publish', room: 'recover', event: 'n', data: i });
     reader = await connect('reader');
-    const rejoin = await reader.call({ op: 'join', room: 'recover', since: { offset: 5, epoch: seen.epoch } });
+    const rejoin = await reader.call({
+      op: 'join',
+      room: 'recover',
+      since: { offset: 5, epoch: seen.epoch },
+    });
     expect(rejoin.recovered).toBe(true);
     expect(rejoin.messages?.map((m) => m.data)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(rejoin.offset).toBe(15);
@@ -152,14 +165,23 @@ describe('rooms', () => {
 
   it('says recovered: false when the gap is beyond the history window or the epoch is unknown', async () => {
     const publisher = await connect('pub');
-    for (let i = 1; i <= 60; i++) await publisher.call({ op: 'publish', room: 'window', event: 'n', data: i });
+    for (let i = 1; i <= 60; i++)
+      await publisher.call({ op: 'publish', room: 'window', event: 'n', data: i });
     const reader = await connect('reader');
     const first = await reader.call({ op: 'history', room: 'window', limit: 1 });
-    const tooOld = await reader.call({ op: 'join', room: 'window', since: { offset: 2, epoch: first.epoch } });
+    const tooOld = await reader.call({
+      op: 'join',
+      room: 'window',
+      since: { offset: 2, epoch: first.epoch },
+    });
     expect(tooOld).toMatchObject({ recovered: false, offset: 60 });
     expect(tooOld.messages).toBeUndefined();
     await reader.call({ op: 'leave', room: 'window' });
-    const otherEpoch = await reader.call({ op: 'join', room: 'window', since: { offset: 59, epoch: 'gone' } });
+    const otherEpoch = await reader.call({
+      op: 'join',
+      room: 'window',
+      since: { offset: 59, epoch: 'gone' },
+    });
     expect(otherEpoch).toMatchObject({ recovered: false, epoch: first.epoch });
   });
 

@@ -1,5 +1,12 @@
 import { type Bus, callRpc, Subjects } from '@switchboard/runtime';
-import type { HistoryReply, HistoryRequest, JoinReply, JoinRequest, PublishReply, PublishRequest } from './types.js';
+import type {
+  HistoryReply,
+  HistoryRequest,
+  JoinReply,
+  JoinRequest,
+  PublishReply,
+  PublishRequest,
+} from './types.js';
 
 /** What the edge uses to reach the router service. Coded errors arrive as `RemoteError`. */
 export class RouterClient {

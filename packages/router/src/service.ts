@@ -83,13 +83,17 @@ export function startRouterService(deps: {
       req.key !== undefined ? { idempotencyKey: `${req.user}:${req.key}` } : undefined,
     );
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
-    bus.publish(Subjects.room(req.room), encodeText(messageFrame(req.room, appended.epoch, appended.offset, stored)), {
-      headers: {
-        [DeliveryHeaders.kind]: 'msg',
-        [DeliveryHeaders.offset]: String(appended.offset),
-        [DeliveryHeaders.ts]: String(ts),
+    bus.publish(
+      Subjects.room(req.room),
+      encodeText(messageFrame(req.room, appended.epoch, appended.offset, stored)),
+      {
+        headers: {
+          [DeliveryHeaders.kind]: 'msg',
+          [DeliveryHeaders.offset]: String(appended.offset),
+          [DeliveryHeaders.ts]: String(ts),
+        },
       },
-    });
+    );
     return { offset: appended.offset, epoch: appended.epoch };
   }
 
@@ -144,7 +148,11 @@ export function startRouterService(deps: {
     serveRpc(bus, Subjects.routerHistory, QueueGroups.router, readHistory, log),
   ];
   log.info('router service ready');
-  return { stop: () => subs.forEach((s) => s.unsubscribe()) };
+  return {
+    stop: () => {
+      for (const s of subs) s.unsubscribe();
+    },
+  };
 }
 
 function assertAllowed(allowed: boolean, action: string, room: string): void {

@@ -12,7 +12,10 @@ describe('loadConfig', () => {
   });
 
   it('parses values', () => {
-    const config = loadConfig({ SB_WS_PORT: '8081', SB_ALLOWED_ORIGINS: 'https://a.example, https://b.example' });
+    const config = loadConfig({
+      SB_WS_PORT: '8081',
+      SB_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
     expect(config.wsPort).toBe(8081);
     expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
@@ -43,7 +46,9 @@ describe('loadConfig', () => {
 
   it('refuses the dev secret and missing keys in production', () => {
     expect(() => loadConfig({ SB_ENV: 'production' })).toThrow(/needs SB_JWT_SECRETS/);
-    expect(() => loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: DEV_JWT_SECRET })).toThrow(/development secret/);
+    expect(() => loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: DEV_JWT_SECRET })).toThrow(
+      /development secret/,
+    );
   });
 
   it('refuses one port for WebSockets and health', () => {
@@ -55,5 +60,14 @@ describe('loadConfig', () => {
       expect(row.env).toMatch(/^SB_[A-Z0-9_]+$/);
       expect(row.doc.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('README configuration table', () => {
+  it('matches the settings (run `pnpm docs:config` after changing a setting)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configTable } = await import('./config.js');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configTable());
   });
 });

@@ -17,7 +17,13 @@ interface Setting<T> {
   secret?: boolean;
 }
 
-function setting<T>(env: string, defaultValue: T, doc: string, parse: (raw: string) => T, secret = false): Setting<T> {
+function setting<T>(
+  env: string,
+  defaultValue: T,
+  doc: string,
+  parse: (raw: string) => T,
+  secret = false,
+): Setting<T> {
   return { env, default: defaultValue, doc, parse, secret };
 }
 
@@ -61,50 +67,221 @@ function url(protocols: string[]) {
 const port = int(0, 65_535);
 
 export const SETTINGS = {
-  env: setting('SB_ENV', 'development' as 'development' | 'production', 'development allows the built-in dev JWT secret; production refuses it', oneOf('development', 'production')),
-  logLevel: setting('SB_LOG_LEVEL', 'info' as LogLevel, 'pino log level', oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),
-  nodeId: setting('SB_NODE_ID', undefined as string | undefined, 'name of this process in logs, metrics and presence (default: hostname-pid)', optionalString),
+  env: setting(
+    'SB_ENV',
+    'development' as 'development' | 'production',
+    'development allows the built-in dev JWT secret; production refuses it',
+    oneOf('development', 'production'),
+  ),
+  logLevel: setting(
+    'SB_LOG_LEVEL',
+    'info' as LogLevel,
+    'pino log level',
+    oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  ),
+  nodeId: setting(
+    'SB_NODE_ID',
+    undefined as string | undefined,
+    'name of this process in logs, metrics and presence (default: hostname-pid)',
+    optionalString,
+  ),
 
-  bus: setting('SB_BUS', 'memory' as 'memory' | 'nats', 'memory (single process) or nats', oneOf('memory', 'nats')),
-  natsUrl: setting('SB_NATS_URL', 'nats://127.0.0.1:4222', 'NATS server URLs, comma-separated (SB_BUS=nats)', url(['nats:', 'tls:'])),
-  store: setting('SB_STORE', 'memory' as 'memory' | 'redis', 'memory (single process) or redis', oneOf('memory', 'redis')),
-  redisUrl: setting('SB_REDIS_URL', 'redis://127.0.0.1:6379', 'Redis URL (SB_STORE=redis)', url(['redis:', 'rediss:'])),
-  requestTimeoutMs: setting('SB_REQUEST_TIMEOUT_MS', 5_000, 'timeout of a request between services', int(50, 60_000)),
+  bus: setting(
+    'SB_BUS',
+    'memory' as 'memory' | 'nats',
+    'memory (single process) or nats',
+    oneOf('memory', 'nats'),
+  ),
+  natsUrl: setting(
+    'SB_NATS_URL',
+    'nats://127.0.0.1:4222',
+    'NATS server URLs, comma-separated (SB_BUS=nats)',
+    url(['nats:', 'tls:']),
+  ),
+  store: setting(
+    'SB_STORE',
+    'memory' as 'memory' | 'redis',
+    'memory (single process) or redis',
+    oneOf('memory', 'redis'),
+  ),
+  redisUrl: setting(
+    'SB_REDIS_URL',
+    'redis://127.0.0.1:6379',
+    'Redis URL (SB_STORE=redis)',
+    url(['redis:', 'rediss:']),
+  ),
+  requestTimeoutMs: setting(
+    'SB_REQUEST_TIMEOUT_MS',
+    5_000,
+    'timeout of a request between services',
+    int(50, 60_000),
+  ),
 
   wsHost: setting('SB_WS_HOST', '0.0.0.0', 'WebSocket listen address', String),
   wsPort: setting('SB_WS_PORT', 8080, 'WebSocket port (plain HTTP requests on it get 426)', port),
   httpHost: setting('SB_HTTP_HOST', '0.0.0.0', 'health and metrics listen address', String),
   httpPort: setting('SB_HTTP_PORT', 9090, '/healthz, /readyz and /metrics port', port),
-  maxConnections: setting('SB_MAX_CONNECTIONS', 10_000, 'open WebSocket connections per edge; more get HTTP 503', int(1, 1_000_000)),
-  allowedOrigins: setting('SB_ALLOWED_ORIGINS', ['*'], 'Origin allowlist for browsers, comma-separated; * allows any (requests without Origin are always allowed)', list),
-  authTimeoutMs: setting('SB_AUTH_TIMEOUT_MS', 5_000, 'time a new connection has to send connect', int(100, 120_000)),
-  pingIntervalMs: setting('SB_PING_INTERVAL_MS', 25_000, 'heartbeat interval; a connection silent for two intervals is closed', int(100, 600_000)),
-  maxFrameBytes: setting('SB_MAX_FRAME_BYTES', 65_536, 'largest inbound frame answered normally; up to 4x gets error 1005, beyond that the socket closes with 1009', int(1_024, 16_777_216)),
-  maxRoomsPerConnection: setting('SB_MAX_ROOMS_PER_CONNECTION', 128, 'rooms one connection may join', int(1, 10_000)),
-  connectionRate: setting('SB_CONNECTION_RATE', 50, 'frames per second one connection may send (sustained)', int(1, 100_000)),
-  connectionBurst: setting('SB_CONNECTION_BURST', 100, 'frames one connection may send in a burst', int(1, 100_000)),
-  outboundMaxBytes: setting('SB_OUTBOUND_MAX_BYTES', 1_048_576, 'bytes queued to one connection before it is closed as a slow consumer (4002)', int(1_024, 1_073_741_824)),
-  tokenExpiryGraceMs: setting('SB_TOKEN_EXPIRY_GRACE_MS', 25_000, 'after a token expires, time to send refresh before close 4001', int(0, 600_000)),
-  drainMs: setting('SB_DRAIN_MS', 5_000, 'on SIGTERM, window over which clients are told to reconnect elsewhere', int(0, 600_000)),
+  maxConnections: setting(
+    'SB_MAX_CONNECTIONS',
+    10_000,
+    'open WebSocket connections per edge; more get HTTP 503',
+    int(1, 1_000_000),
+  ),
+  allowedOrigins: setting(
+    'SB_ALLOWED_ORIGINS',
+    ['*'],
+    'Origin allowlist for browsers, comma-separated; * allows any (requests without Origin are always allowed)',
+    list,
+  ),
+  authTimeoutMs: setting(
+    'SB_AUTH_TIMEOUT_MS',
+    5_000,
+    'time a new connection has to send connect',
+    int(100, 120_000),
+  ),
+  pingIntervalMs: setting(
+    'SB_PING_INTERVAL_MS',
+    25_000,
+    'heartbeat interval; a connection silent for two intervals is closed',
+    int(100, 600_000),
+  ),
+  maxFrameBytes: setting(
+    'SB_MAX_FRAME_BYTES',
+    65_536,
+    'largest inbound frame answered normally; up to 4x gets error 1005, beyond that the socket closes with 1009',
+    int(1_024, 16_777_216),
+  ),
+  maxRoomsPerConnection: setting(
+    'SB_MAX_ROOMS_PER_CONNECTION',
+    128,
+    'rooms one connection may join',
+    int(1, 10_000),
+  ),
+  connectionRate: setting(
+    'SB_CONNECTION_RATE',
+    50,
+    'frames per second one connection may send (sustained)',
+    int(1, 100_000),
+  ),
+  connectionBurst: setting(
+    'SB_CONNECTION_BURST',
+    100,
+    'frames one connection may send in a burst',
+    int(1, 100_000),
+  ),
+  outboundMaxBytes: setting(
+    'SB_OUTBOUND_MAX_BYTES',
+    1_048_576,
+    'bytes queued to one connection before it is closed as a slow consumer (4002)',
+    int(1_024, 1_073_741_824),
+  ),
+  tokenExpiryGraceMs: setting(
+    'SB_TOKEN_EXPIRY_GRACE_MS',
+    25_000,
+    'after a token expires, time to send refresh before close 4001',
+    int(0, 600_000),
+  ),
+  drainMs: setting(
+    'SB_DRAIN_MS',
+    5_000,
+    'on SIGTERM, window over which clients are told to reconnect elsewhere',
+    int(0, 600_000),
+  ),
 
-  jwtSecrets: setting('SB_JWT_SECRETS', [] as string[], 'HS256 secrets, comma-separated (several for rotation; 32+ bytes each in production)', list, true),
-  jwtPublicKeyFiles: setting('SB_JWT_PUBLIC_KEY_FILES', [] as string[], 'PEM files of RS256/ES256 public keys, comma-separated', list),
-  jwtIssuer: setting('SB_JWT_ISSUER', undefined as string | undefined, 'required iss claim, when set', optionalString),
-  jwtAudience: setting('SB_JWT_AUDIENCE', undefined as string | undefined, 'required aud claim, when set', optionalString),
-  jwtClockToleranceS: setting('SB_JWT_CLOCK_TOLERANCE_S', 5, 'clock skew allowed on exp and nbf, seconds', int(0, 300)),
+  jwtSecrets: setting(
+    'SB_JWT_SECRETS',
+    [] as string[],
+    'HS256 secrets, comma-separated (several for rotation; 32+ bytes each in production)',
+    list,
+    true,
+  ),
+  jwtPublicKeyFiles: setting(
+    'SB_JWT_PUBLIC_KEY_FILES',
+    [] as string[],
+    'PEM files of RS256/ES256 public keys, comma-separated',
+    list,
+  ),
+  jwtIssuer: setting(
+    'SB_JWT_ISSUER',
+    undefined as string | undefined,
+    'required iss claim, when set',
+    optionalString,
+  ),
+  jwtAudience: setting(
+    'SB_JWT_AUDIENCE',
+    undefined as string | undefined,
+    'required aud claim, when set',
+    optionalString,
+  ),
+  jwtClockToleranceS: setting(
+    'SB_JWT_CLOCK_TOLERANCE_S',
+    5,
+    'clock skew allowed on exp and nbf, seconds',
+    int(0, 300),
+  ),
 
-  historySize: setting('SB_HISTORY_SIZE', 100, 'messages kept per room for recovery and history (0 = none)', int(0, 100_000)),
-  historyTtlMs: setting('SB_HISTORY_TTL_MS', 300_000, 'how long a message stays recoverable', int(1_000, 2_592_000_000)),
-  historyMetaTtlMs: setting('SB_HISTORY_META_TTL_MS', 86_400_000, 'how long a room keeps its offset and epoch without messages', int(1_000, 31_536_000_000)),
-  historyMaxRooms: setting('SB_HISTORY_MAX_ROOMS', 100_000, 'rooms the memory store keeps (least recently used dropped first)', int(1, 10_000_000)),
-  idempotencyTtlMs: setting('SB_IDEMPOTENCY_TTL_MS', 300_000, 'how long a publish idempotency key is remembered', int(1_000, 86_400_000)),
-  userPublishRate: setting('SB_USER_PUBLISH_RATE', 100, 'publishes per second per user across all connections (0 = unlimited)', int(0, 1_000_000)),
+  historySize: setting(
+    'SB_HISTORY_SIZE',
+    100,
+    'messages kept per room for recovery and history (0 = none)',
+    int(0, 100_000),
+  ),
+  historyTtlMs: setting(
+    'SB_HISTORY_TTL_MS',
+    300_000,
+    'how long a message stays recoverable',
+    int(1_000, 2_592_000_000),
+  ),
+  historyMetaTtlMs: setting(
+    'SB_HISTORY_META_TTL_MS',
+    86_400_000,
+    'how long a room keeps its offset and epoch without messages',
+    int(1_000, 31_536_000_000),
+  ),
+  historyMaxRooms: setting(
+    'SB_HISTORY_MAX_ROOMS',
+    100_000,
+    'rooms the memory store keeps (least recently used dropped first)',
+    int(1, 10_000_000),
+  ),
+  idempotencyTtlMs: setting(
+    'SB_IDEMPOTENCY_TTL_MS',
+    300_000,
+    'how long a publish idempotency key is remembered',
+    int(1_000, 86_400_000),
+  ),
+  userPublishRate: setting(
+    'SB_USER_PUBLISH_RATE',
+    100,
+    'publishes per second per user across all connections (0 = unlimited)',
+    int(0, 1_000_000),
+  ),
   userPublishBurst: setting('SB_USER_PUBLISH_BURST', 200, 'publish burst per user', int(1, 1_000_000)),
 
-  presenceRooms: setting('SB_PRESENCE_ROOMS', ['*'], 'room patterns that track presence, comma-separated', list),
-  presenceDiffRooms: setting('SB_PRESENCE_DIFF_ROOMS', ['*'], 'room patterns whose members get join/leave pushes', list),
-  presenceDiffMaxMembers: setting('SB_PRESENCE_DIFF_MAX_MEMBERS', 1_000, 'rooms with more members get no join/leave pushes (fan-out is n²)', int(0, 1_000_000)),
-  presenceTtlMs: setting('SB_PRESENCE_TTL_MS', 60_000, 'a presence entry not refreshed for this long is dropped (edges refresh every TTL/3)', int(1_000, 3_600_000)),
+  presenceRooms: setting(
+    'SB_PRESENCE_ROOMS',
+    ['*'],
+    'room patterns that track presence, comma-separated',
+    list,
+  ),
+  presenceDiffRooms: setting(
+    'SB_PRESENCE_DIFF_ROOMS',
+    ['*'],
+    'room patterns whose members get join/leave pushes',
+    list,
+  ),
+  presenceDiffMaxMembers: setting(
+    'SB_PRESENCE_DIFF_MAX_MEMBERS',
+    1_000,
+    'rooms with more members get no join/leave pushes (fan-out is n²)',
+    int(0, 1_000_000),
+  ),
+  presenceTtlMs: setting(
+    'SB_PRESENCE_TTL_MS',
+    60_000,
+    'a presence entry not refreshed for this long is dropped (edges refresh every TTL/3)',
+    int(1_000, 3_600_000),
+  ),
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -148,11 +325,15 @@ function crossChecks(config: Config): string[] {
   const problems: string[] = [];
   if (config.env === 'production') {
     if (config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
-      problems.push('SB_ENV=production needs SB_JWT_SECRETS or SB_JWT_PUBLIC_KEY_FILES (the dev secret is refused)');
+      problems.push(
+        'SB_ENV=production needs SB_JWT_SECRETS or SB_JWT_PUBLIC_KEY_FILES (the dev secret is refused)',
+      );
     }
     for (const secret of config.jwtSecrets) {
-      if (Buffer.byteLength(secret) < 32) problems.push('SB_JWT_SECRETS: every secret needs 32 bytes or more in production');
-      if (secret === DEV_JWT_SECRET) problems.push('SB_JWT_SECRETS: the development secret is refused in production');
+      if (Buffer.byteLength(secret) < 32)
+        problems.push('SB_JWT_SECRETS: every secret needs 32 bytes or more in production');
+      if (secret === DEV_JWT_SECRET)
+        problems.push('SB_JWT_SECRETS: the development secret is refused in production');
     }
   }
   if (config.connectionBurst < config.connectionRate / 10) {
@@ -174,7 +355,12 @@ export function effectiveJwtSecrets(config: Config): string[] {
 export function describeSettings(): Array<{ env: string; default: string; doc: string }> {
   return (Object.values(SETTINGS) as Array<Setting<unknown>>).map((spec) => ({
     env: spec.env,
-    default: spec.default === undefined ? '' : Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default),
+    default:
+      spec.default === undefined
+        ? ''
+        : Array.isArray(spec.default)
+          ? spec.default.join(',')
+          : String(spec.default),
     doc: spec.doc,
   }));
 }
@@ -217,4 +403,13 @@ export function loadConfigOrExit(env: Readonly<Record<string, string | undefined
     }
     throw error;
   }
+}
+
+/** The configuration table in Markdown, as README.md shows it. */
+export function configTable(): string {
+  const rows = describeSettings().map(
+    (row) =>
+      `| \`${row.env}\` | ${row.default === '' ? '—' : `\`${row.default}\``} | ${row.doc.replaceAll('|', '\\|')} |`,
+  );
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

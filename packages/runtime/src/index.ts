@@ -11,7 +11,15 @@ export type {
 } from './bus.js';
 export { MemoryBus, MemoryBusHub } from './bus-memory.js';
 export type { Config } from './config.js';
-export { DEV_JWT_SECRET, describeSettings, effectiveJwtSecrets, loadConfig, loadConfigOrExit, SETTINGS } from './config.js';
+export {
+  configTable,
+  DEV_JWT_SECRET,
+  describeSettings,
+  effectiveJwtSecrets,
+  loadConfig,
+  loadConfigOrExit,
+  SETTINGS,
+} from './config.js';
 export {
   BadSubjectError,
   ClosedError,
@@ -21,6 +29,8 @@ export {
   SwitchboardError,
   TimeoutError,
 } from './errors.js';
+export type { HealthServer, Readiness } from './health-server.js';
+export { startHealthServer } from './health-server.js';
 export type {
   AppendResult,
   HistoryEntry,
@@ -47,8 +57,6 @@ export { MemoryRevocationStore } from './revocation-store-memory.js';
 export type { RpcHandler } from './rpc.js';
 export { callRpc, parseRequest, serveRpc } from './rpc.js';
 export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
+export { DeliveryHeaders, QueueGroups, Subjects } from './subjects.js';
 export type { BucketState } from './token-bucket.js';
 export { takeTokens } from './token-bucket.js';
-export { DeliveryHeaders, QueueGroups, Subjects } from './subjects.js';
-export type { HealthServer, Readiness } from './health-server.js';
-export { startHealthServer } from './health-server.js';
