@@ -1,4 +1,4 @@
-import { DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit, createLogger } from '@switchboard/runtime';
+import { createLogger, DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startStandalone } from './standalone.js';
 
@@ -12,11 +12,16 @@ const switchboard = await startStandalone(config, { log, registry }).catch((erro
   process.exit(1);
 });
 log.info(
-  { websocket: `ws://${config.wsHost}:${switchboard.wsPort}`, health: `http://${config.httpHost}:${switchboard.httpPort}` },
+  {
+    websocket: `ws://${config.wsHost}:${switchboard.wsPort}`,
+    health: `http://${config.httpHost}:${switchboard.httpPort}`,
+  },
   'Switchboard is ready (embedded mode: in-memory bus and stores)',
 );
 if (effectiveJwtSecrets(config).includes(DEV_JWT_SECRET)) {
-  log.warn(`using the development JWT secret "${DEV_JWT_SECRET}" — get a token with: pnpm -s run token --user alice --rooms 'chat:*'`);
+  log.warn(
+    `using the development JWT secret "${DEV_JWT_SECRET}" — get a token with: pnpm -s run token --user alice --rooms 'chat:*'`,
+  );
 }
 
 let shuttingDown = false;

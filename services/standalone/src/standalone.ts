@@ -31,7 +31,10 @@ export interface Standalone {
  * All four services in one process on the in-memory bus and stores: the same packages and
  * the same bus subjects as cluster mode, with a MemoryBusHub in place of nats-server.
  */
-export async function startStandalone(config: Config, deps: { log: Logger; registry?: Registry }): Promise<Standalone> {
+export async function startStandalone(
+  config: Config,
+  deps: { log: Logger; registry?: Registry },
+): Promise<Standalone> {
   const { log } = deps;
   const registry = deps.registry ?? new Registry();
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;

@@ -40,7 +40,11 @@ if (!secret) {
   console.error('no HS256 secret: pass --secret or set SB_JWT_SECRETS');
   process.exit(2);
 }
-const split = (s: string | undefined) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const split = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 const rooms = split(values.rooms);
 console.log(
   mintToken(secret, {
