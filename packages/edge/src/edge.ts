@@ -9,6 +9,7 @@ import {
   closeReason,
   ErrorCode,
   errorName,
+  HISTORY_LIMIT_MAX,
   type HistoryCommand,
   type JoinCommand,
   type Limits,
@@ -59,6 +60,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 const PRESENCE_REFRESH_BATCH = 500;
 const MAX_PIPELINED = 16;
 const STOP_GRACE_MS = 1_000;
+const EDGE_READER = '@edge';
 
 /**
  * The edge: terminates WebSockets and turns frames into typed commands (validated once,
@@ -113,6 +115,15 @@ export class Edge implements ConnectionOwner {
       delivery: {
         write: (conn, frame) => this.#write(conn, frame),
         overflow: (conn) => this.#close(conn, CloseCode.SlowConsumer, 'slow consumer'),
+        fetchAfter: (room, offset, epoch) =>
+          deps.router.history({
+            // The edge reads on behalf of members it already admitted.
+            user: EDGE_READER,
+            grants: { join: [room], publish: [] },
+            room,
+            since: { offset, epoch },
+            limit: HISTORY_LIMIT_MAX,
+          }),
       },
     });
   }
@@ -468,7 +479,7 @@ export class Edge implements ConnectionOwner {
     if (conn.state !== 'open' || !rooms.has(room)) return;
     const { messages, ...rest } = result;
     this.#write(conn, Buffer.from(replyWithFrames(id, rest, messages)), 'reply');
-    this.#rooms.activate(conn, room, result.offset);
+    this.#rooms.activate(conn, room, result);
   }
 
   async #leave(conn: Connection, id: number | undefined, room: string): Promise<void> {

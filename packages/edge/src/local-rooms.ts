@@ -1,4 +1,11 @@
-import { type Bus, DeliveryHeaders, type Logger, Subjects, type Subscription } from '@switchboard/runtime';
+import {
+  type Bus,
+  type BusHeaders,
+  DeliveryHeaders,
+  type Logger,
+  Subjects,
+  type Subscription,
+} from '@switchboard/runtime';
 import type { Connection } from './connection.js';
 import type { EdgeMetrics } from './metrics.js';
 
@@ -13,13 +20,36 @@ interface HeldFrames {
   bytes: number;
 }
 
+/** How long an out-of-order message waits for the ones before it before history is asked. */
+const GAP_WAIT_MS = 100;
+/** Out-of-order messages held per room at most; more triggers an immediate gap fill. */
+const MAX_OUT_OF_ORDER = 1_000;
+/** Messages that arrive before the room's first join reply tells its position. */
+const MAX_EARLY = 1_000;
+
 class LocalRoom {
+  readonly name: string;
   readonly members = new Set<Connection>();
   /** Members whose join reply is still on its way: live frames wait here so none is lost or early. */
   joining: Map<Connection, HeldFrames> | undefined = undefined;
   subscription: Subscription | undefined = undefined;
   /** Resolves once the bus has registered the subscription. */
   ready: Promise<void> = Promise.resolve();
+
+  // Ordering: frames reach members strictly by offset, whatever order the bus brought them in.
+  epoch: string | undefined = undefined;
+  /** The next offset to deliver; 0 until the room's position is known. */
+  next = 0;
+  /** Frames that arrived before their predecessors. */
+  outOfOrder: Map<number, Buffer> | undefined = undefined;
+  /** Frames that arrived before the first join reply (position unknown yet). */
+  early: Array<{ data: Buffer; offset: number; epoch: string }> | undefined = undefined;
+  gapTimer: NodeJS.Timeout | undefined = undefined;
+  filling = false;
+
+  constructor(name: string) {
+    this.name = name;
+  }
 }
 
 export interface Delivery {
@@ -27,12 +57,20 @@ export interface Delivery {
   write(conn: Connection, frame: Buffer): boolean;
   /** Called when a joining member's held frames exceed the outbound limit. */
   overflow(conn: Connection): void;
+  /** Reads a room's messages after `offset` from history, as client frames (for gap fills). */
+  fetchAfter(room: string, offset: number, epoch: string): Promise<{ epoch: string; messages: string[] }>;
 }
 
 /**
  * The rooms with members on this edge. The edge subscribes to a room's delivery subject only
  * while it has local members, and each delivery — already a serialized client frame — is
- * written as-is to every local member: one NATS message and zero serializations per socket.
+ * written as-is to every local member: one bus message and zero serializations per socket.
+ *
+ * Ordering: with several routers, offsets are assigned atomically by the store but the
+ * deliveries of two routers can cross on the bus. Each room therefore delivers strictly by
+ * offset: a frame ahead of its turn waits up to GAP_WAIT_MS for the missing ones, then the
+ * gap is read from history (a router that died between append and publish leaves exactly such
+ * a gap). What history no longer has is skipped, and the client sees the jump in offsets.
  */
 export class LocalRooms {
   readonly #rooms = new Map<string, LocalRoom>();
@@ -60,7 +98,7 @@ export class LocalRooms {
   async hold(conn: Connection, name: string): Promise<void> {
     let room = this.#rooms.get(name);
     if (!room) {
-      room = new LocalRoom();
+      room = new LocalRoom(name);
       const created = room;
       this.#rooms.set(name, created);
       created.subscription = this.#bus.subscribe(Subjects.room(name), (msg) => {
@@ -76,10 +114,10 @@ export class LocalRooms {
   }
 
   /**
-   * Makes a joining member a full member. Held messages at or below `afterOffset` were
-   * already in the join reply (or before the client's position) and are dropped.
+   * Makes a joining member a full member, given the position its join reply carried. Held
+   * messages at or below `offset` were in the reply (or before the client's position).
    */
-  activate(conn: Connection, name: string, afterOffset: number): void {
+  activate(conn: Connection, name: string, position: { offset: number; epoch: string }): void {
     const room = this.#rooms.get(name);
     const held = room?.joining?.get(conn);
     if (!room || !held) return;
@@ -87,7 +125,15 @@ export class LocalRooms {
     if (room.joining!.size === 0) room.joining = undefined;
     room.members.add(conn);
     for (const frame of held.frames) {
-      if (frame.offset === 0 || frame.offset > afterOffset) this.#delivery.write(conn, frame.data);
+      if (frame.offset === 0 || frame.offset > position.offset) this.#delivery.write(conn, frame.data);
+    }
+    if (room.epoch === undefined) {
+      // First position for this room on this edge: start the sequence, then replay what came early.
+      room.epoch = position.epoch;
+      room.next = position.offset + 1;
+      const early = room.early ?? [];
+      room.early = undefined;
+      for (const e of early) this.#sequence(room, e.data, e.offset, e.epoch);
     }
   }
 
@@ -99,6 +145,7 @@ export class LocalRooms {
     if (room.joining?.size === 0) room.joining = undefined;
     if (room.members.size === 0 && room.joining === undefined) {
       room.subscription?.unsubscribe();
+      clearTimeout(room.gapTimer);
       this.#rooms.delete(name);
       this.#metrics.rooms.set(this.#rooms.size);
     }
@@ -108,31 +155,117 @@ export class LocalRooms {
     return this.#rooms.size;
   }
 
-  memberCount(name: string): number {
-    return this.#rooms.get(name)?.members.size ?? 0;
-  }
-
-  #onDelivery(
-    room: LocalRoom,
-    bytes: Uint8Array,
-    headers: Readonly<Record<string, string>> | undefined,
-  ): void {
+  #onDelivery(room: LocalRoom, bytes: Uint8Array, headers: BusHeaders | undefined): void {
     // A view, not a copy: the same bytes go to every socket.
     const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const kind = headers?.[DeliveryHeaders.kind] === 'presence' ? 'presence' : 'msg';
+    if (headers?.[DeliveryHeaders.kind] === 'presence') {
+      this.#fanOut(room, frame, 0);
+      return;
+    }
+    const offset = Number(headers?.[DeliveryHeaders.offset]);
+    const epoch = headers?.[DeliveryHeaders.epoch];
+    if (!(offset > 0) || epoch === undefined) {
+      this.#log.warn({ room: room.name }, 'delivery without offset or epoch dropped');
+      return;
+    }
+    const ts = Number(headers?.[DeliveryHeaders.ts]);
+    if (ts > 0) this.#metrics.deliveryLatency.observe(Math.max(0, Date.now() - ts) / 1000);
+    if (room.epoch === undefined) {
+      room.early ??= [];
+      if (room.early.length < MAX_EARLY) room.early.push({ data: frame, offset, epoch });
+      return;
+    }
+    this.#sequence(room, frame, offset, epoch);
+  }
+
+  #sequence(room: LocalRoom, frame: Buffer, offset: number, epoch: string): void {
+    if (epoch !== room.epoch) {
+      // The room's history was lost and offsets restarted: follow the new stream.
+      this.#log.warn({ room: room.name, from: room.epoch, to: epoch }, 'room epoch changed');
+      room.epoch = epoch;
+      room.next = offset;
+      room.outOfOrder = undefined;
+      clearTimeout(room.gapTimer);
+      room.gapTimer = undefined;
+    }
+    if (offset < room.next) return; // already delivered (a gap fill got there first)
+    if (offset > room.next) {
+      room.outOfOrder ??= new Map();
+      room.outOfOrder.set(offset, frame);
+      if (room.outOfOrder.size >= MAX_OUT_OF_ORDER) this.#fillGap(room);
+      else room.gapTimer ??= setTimeout(() => this.#fillGap(room), GAP_WAIT_MS);
+      return;
+    }
+    this.#fanOut(room, frame, offset);
+    room.next = offset + 1;
+    this.#drainInOrder(room);
+  }
+
+  #drainInOrder(room: LocalRoom): void {
+    const waiting = room.outOfOrder;
+    if (!waiting) return;
+    for (let frame = waiting.get(room.next); frame; frame = waiting.get(room.next)) {
+      waiting.delete(room.next);
+      this.#fanOut(room, frame, room.next);
+      room.next++;
+    }
+    if (waiting.size === 0) {
+      room.outOfOrder = undefined;
+      clearTimeout(room.gapTimer);
+      room.gapTimer = undefined;
+    }
+  }
+
+  /** Reads the missing offsets from history; what history lacks is skipped. */
+  #fillGap(room: LocalRoom): void {
+    clearTimeout(room.gapTimer);
+    room.gapTimer = undefined;
+    if (room.filling || !room.outOfOrder || room.epoch === undefined) return;
+    room.filling = true;
+    const epoch = room.epoch;
+    this.#delivery
+      .fetchAfter(room.name, room.next - 1, epoch)
+      .then(
+        (result) => {
+          if (result.epoch !== epoch || room.epoch !== epoch) return;
+          for (const text of result.messages) {
+            const offset = offsetOf(text);
+            if (offset !== room.next) continue;
+            this.#fanOut(room, Buffer.from(text), offset);
+            room.next++;
+            this.#drainInOrder(room);
+          }
+        },
+        (error: unknown) => this.#log.warn({ err: error, room: room.name }, 'gap fill from history failed'),
+      )
+      .finally(() => {
+        room.filling = false;
+        const waiting = room.outOfOrder;
+        if (!waiting || waiting.size === 0) return;
+        // Still a hole: history no longer has it. Skip to the oldest message we do have.
+        const skipTo = Math.min(...waiting.keys());
+        this.#log.warn({ room: room.name, from: room.next, to: skipTo }, 'unrecoverable gap skipped');
+        room.next = skipTo;
+        this.#drainInOrder(room);
+      });
+  }
+
+  #fanOut(room: LocalRoom, frame: Buffer, offset: number): void {
     let written = 0;
     for (const conn of room.members) if (this.#delivery.write(conn, frame)) written++;
     if (room.joining) {
-      const offset = kind === 'msg' ? Number(headers?.[DeliveryHeaders.offset] ?? 0) : 0;
       for (const [conn, held] of room.joining) {
         held.frames.push({ data: frame, offset });
         held.bytes += frame.length;
         if (held.bytes > this.#holdLimitBytes) this.#delivery.overflow(conn);
       }
     }
-    if (written > 0) this.#metrics.framesOut.inc({ kind }, written);
-    const ts = Number(headers?.[DeliveryHeaders.ts]);
-    if (kind === 'msg' && ts > 0) this.#metrics.deliveryLatency.observe(Math.max(0, Date.now() - ts) / 1000);
-    else if (kind === 'msg') this.#log.debug('delivery without timestamp');
+    if (written > 0) this.#metrics.framesOut.inc({ kind: offset === 0 ? 'presence' : 'msg' }, written);
   }
+}
+
+/** The offset of a history frame, read from its fixed prefix without parsing the message. */
+function offsetOf(frame: string): number {
+  const match = /"offset":(\d+)/.exec(frame);
+  return match ? Number(match[1]) : 0;
 }

@@ -90,6 +90,7 @@ export function startRouterService(deps: {
         headers: {
           [DeliveryHeaders.kind]: 'msg',
           [DeliveryHeaders.offset]: String(appended.offset),
+          [DeliveryHeaders.epoch]: appended.epoch,
           [DeliveryHeaders.ts]: String(ts),
         },
       },

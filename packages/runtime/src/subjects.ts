@@ -27,6 +27,8 @@ export const DeliveryHeaders = {
   kind: 'sb-kind',
   /** Offset of a `msg` delivery. */
   offset: 'sb-offset',
+  /** Epoch of the room's stream for a `msg` delivery. */
+  epoch: 'sb-epoch',
   /** Server time (ms) the message was accepted, for the publish→deliver latency histogram. */
   ts: 'sb-ts',
 } as const;

@@ -1,0 +1,173 @@
+import {
+  type Bus,
+  DeliveryHeaders,
+  encodeText,
+  MemoryBusHub,
+  Subjects,
+  silentLogger,
+} from '@switchboard/runtime';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Connection } from './connection.js';
+import { LocalRooms } from './local-rooms.js';
+import { EdgeMetrics } from './metrics.js';
+
+const frameFor = (offset: number, epoch = 'e1') =>
+  `{"t":"msg","room":"r","offset":${offset},"epoch":"${epoch}","data":${offset}}`;
+
+describe('LocalRooms ordering', () => {
+  let hub: MemoryBusHub;
+  let edgeBus: Bus;
+  let routerBus: Bus;
+  let history: Map<number, string>;
+  let fetches: number[];
+  let rooms: LocalRooms;
+  const received = new Map<Connection, number[]>();
+  const fakeConn = () => {
+    const conn = {} as Connection;
+    received.set(conn, []);
+    return conn;
+  };
+  const offsets = (conn: Connection) => received.get(conn)!;
+
+  beforeEach(() => {
+    hub = new MemoryBusHub();
+    edgeBus = hub.connect();
+    routerBus = hub.connect();
+    history = new Map();
+    fetches = [];
+    rooms = new LocalRooms({
+      bus: edgeBus,
+      metrics: new EdgeMetrics(new Registry()),
+      log: silentLogger(),
+      holdLimitBytes: 1 << 20,
+      delivery: {
+        write: (conn, frame) => {
+          offsets(conn).push(JSON.parse(String(frame)).offset as number);
+          return true;
+        },
+        overflow: () => {},
+        fetchAfter: async (_room, after, epoch) => {
+          fetches.push(after);
+          const messages = [...history.entries()]
+            .filter(([o]) => o > after)
+            .sort(([a], [b]) => a - b)
+            .map(([, f]) => f);
+          return { epoch, messages };
+        },
+      },
+    });
+  });
+  afterEach(async () => {
+    await edgeBus.close();
+    await routerBus.close();
+  });
+
+  const deliver = (offset: number, epoch = 'e1') => {
+    history.set(offset, frameFor(offset, epoch));
+    routerBus.publish(Subjects.room('r'), encodeText(frameFor(offset, epoch)), {
+      headers: {
+        [DeliveryHeaders.kind]: 'msg',
+        [DeliveryHeaders.offset]: String(offset),
+        [DeliveryHeaders.epoch]: epoch,
+      },
+    });
+  };
+  const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function member(position = { offset: 0, epoch: 'e1' }) {
+    const conn = fakeConn();
+    await rooms.hold(conn, 'r');
+    rooms.activate(conn, 'r', position);
+    return conn;
+  }
+
+  it('re-sequences deliveries that crossed on the bus', async () => {
+    const a = await member();
+    for (const o of [1, 3, 2, 5, 4]) deliver(o);
+    await settle();
+    expect(offsets(a)).toEqual([1, 2, 3, 4, 5]);
+    expect(fetches).toEqual([]);
+  });
+
+  it('fills a gap from history when a delivery never comes (router died after append)', async () => {
+    const a = await member();
+    deliver(1);
+    history.set(2, frameFor(2)); // appended, never published
+    deliver(3);
+    await settle(10);
+    expect(offsets(a)).toEqual([1]);
+    await settle(200);
+    expect(offsets(a)).toEqual([1, 2, 3]);
+    expect(fetches).toEqual([1]);
+  });
+
+  it('skips a gap history no longer has, keeping order', async () => {
+    const a = await member();
+    deliver(1);
+    deliver(4);
+    history.delete(2);
+    await settle(200);
+    expect(offsets(a)).toEqual([1, 4]);
+    deliver(5);
+    await settle();
+    expect(offsets(a)).toEqual([1, 4, 5]);
+  });
+
+  it('drops duplicates', async () => {
+    const a = await member();
+    deliver(1);
+    deliver(1);
+    deliver(2);
+    await settle();
+    expect(offsets(a)).toEqual([1, 2]);
+  });
+
+  it('holds frames that arrive before the first join reply, then delivers only those after its position', async () => {
+    const conn = fakeConn();
+    await rooms.hold(conn, 'r');
+    deliver(7);
+    deliver(9);
+    deliver(8);
+    await settle();
+    expect(offsets(conn)).toEqual([]);
+    rooms.activate(conn, 'r', { offset: 7, epoch: 'e1' });
+    expect(offsets(conn)).toEqual([8, 9]);
+  });
+
+  it('gives a member joining a busy room only what follows its join position', async () => {
+    const a = await member();
+    deliver(1);
+    const b = fakeConn();
+    await rooms.hold(b, 'r');
+    deliver(2);
+    deliver(3);
+    await settle();
+    rooms.activate(b, 'r', { offset: 2, epoch: 'e1' });
+    deliver(4);
+    await settle();
+    expect(offsets(a)).toEqual([1, 2, 3, 4]);
+    expect(offsets(b)).toEqual([3, 4]);
+  });
+
+  it('follows a new epoch when the room history was lost', async () => {
+    const a = await member();
+    deliver(1);
+    deliver(2);
+    await settle();
+    deliver(1, 'e2');
+    deliver(2, 'e2');
+    await settle();
+    expect(offsets(a)).toEqual([1, 2, 1, 2]);
+  });
+
+  it('unsubscribes when the last member leaves', async () => {
+    const a = await member();
+    expect(rooms.size).toBe(1);
+    rooms.remove(a, 'r');
+    expect(rooms.size).toBe(0);
+    deliver(1);
+    await settle();
+    expect(offsets(a)).toEqual([]);
+  });
+});
