@@ -91,7 +91,10 @@ export function busContract(name: string, connect: () => Promise<Bus>): void {
         { queue: 'echo' },
       );
       await b.flush();
-      const reply = await a.request('c.echo', encodeText('ping'), { timeoutMs: 2000, headers: { 'x-k': 'v' } });
+      const reply = await a.request('c.echo', encodeText('ping'), {
+        timeoutMs: 2000,
+        headers: { 'x-k': 'v' },
+      });
       expect(decodeText(reply.data)).toBe('re:ping:v');
     });
 
@@ -105,7 +108,9 @@ export function busContract(name: string, connect: () => Promise<Bus>): void {
       b.subscribe('c.silent', () => {});
       await b.flush();
       const started = Date.now();
-      await expect(a.request('c.silent', encodeText('x'), { timeoutMs: 150 })).rejects.toBeInstanceOf(TimeoutError);
+      await expect(a.request('c.silent', encodeText('x'), { timeoutMs: 150 })).rejects.toBeInstanceOf(
+        TimeoutError,
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     });
 
@@ -143,7 +148,8 @@ function collect(bus: Bus, subject: string, queue?: string) {
     async waitFor(count: number, timeoutMs = 3000): Promise<BusMessage[]> {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`got ${messages.length} of ${count} messages on ${subject}`);
+        if (Date.now() > deadline)
+          throw new Error(`got ${messages.length} of ${count} messages on ${subject}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 50);

@@ -43,7 +43,7 @@ export type BusStatus = 'connected' | 'disconnected' | 'closed';
 export interface Bus {
   publish(subject: string, data: Uint8Array, options?: PublishOptions): void;
   subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): Subscription;
-  /** Rejects with `TimeoutError` or `NoRespondersError`. */
+  /** Rejects with `TimeoutError`, `NoRespondersError`, or `ClosedError` (closed, or the link is down). */
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage>;
   /** Resolves once everything published or subscribed so far has reached the server. */
   flush(): Promise<void>;

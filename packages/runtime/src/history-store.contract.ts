@@ -68,8 +68,12 @@ export function historyStoreContract(
 
     it('assigns distinct consecutive offsets to concurrent appends', async () => {
       const store = await open();
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append('busy', String(i))));
-      expect(results.map((r) => r.offset).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.append('busy', String(i))),
+      );
+      expect(results.map((r) => r.offset).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
     });
 
     it('reads after a position, limited, and newest-first', async () => {

@@ -39,7 +39,12 @@ describe('MemoryHistoryStore bounds', () => {
 
   it('drops a room whose meta TTL ran out', async () => {
     let now = 1_000;
-    const store = new MemoryHistoryStore({ ...CONTRACT_HISTORY_LIMITS, metaTtlMs: 100, maxRooms: 10, now: () => now });
+    const store = new MemoryHistoryStore({
+      ...CONTRACT_HISTORY_LIMITS,
+      metaTtlMs: 100,
+      maxRooms: 10,
+      now: () => now,
+    });
     const first = await store.append('a', 'x');
     now += 101;
     expect((await store.read('a', { limit: 1 })).epoch).not.toBe(first.epoch);

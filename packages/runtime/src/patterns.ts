@@ -11,7 +11,11 @@ const MAX_COMPILED = 10_000;
 
 export function roomPatternMatches(pattern: string, room: string, user?: string): boolean {
   if (pattern === '*') return true;
-  const expanded = pattern.includes('{user}') ? (user === undefined ? null : pattern.replaceAll('{user}', user)) : pattern;
+  const expanded = pattern.includes('{user}')
+    ? user === undefined
+      ? null
+      : pattern.replaceAll('{user}', user)
+    : pattern;
   if (expanded === null) return false;
   if (!expanded.includes('*')) return expanded === room;
   let regex = compiled.get(expanded);

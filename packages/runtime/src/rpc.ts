@@ -1,9 +1,9 @@
 import { ErrorCode } from '@switchboard/protocol';
+import * as v from 'valibot';
 import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
 import { RemoteError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
 import type { Logger } from './logger.js';
-import * as v from 'valibot';
 
 /**
  * Request/reply between services on top of the bus. A reply is `{"result": …}` or
@@ -63,7 +63,10 @@ export async function callRpc<T>(
   options: { timeoutMs: number; headers?: BusHeaders },
 ): Promise<T> {
   const msg = await bus.request(subject, encodeJson(body), options);
-  const reply = decodeJson(msg.data) as { result?: T; error?: { code: number; message: string; retryAfterMs?: number } };
+  const reply = decodeJson(msg.data) as {
+    result?: T;
+    error?: { code: number; message: string; retryAfterMs?: number };
+  };
   if (reply.error) throw new RemoteError(reply.error.code, reply.error.message, reply.error.retryAfterMs);
   return reply.result as T;
 }

@@ -10,14 +10,16 @@ const TOKEN_FORBIDDEN = /[\s]/;
 export function assertPublishSubject(subject: string): void {
   const tokens = splitSubject(subject);
   for (const token of tokens) {
-    if (token === '*' || token === '>') throw new BadSubjectError(subject, 'wildcards are only for subscriptions');
+    if (token === '*' || token === '>')
+      throw new BadSubjectError(subject, 'wildcards are only for subscriptions');
   }
 }
 
 export function assertSubscribeSubject(subject: string): void {
   const tokens = splitSubject(subject);
   tokens.forEach((token, i) => {
-    if (token === '>' && i !== tokens.length - 1) throw new BadSubjectError(subject, '">" must be the last token');
+    if (token === '>' && i !== tokens.length - 1)
+      throw new BadSubjectError(subject, '">" must be the last token');
   });
 }
 

@@ -1,4 +1,4 @@
-export type { NatsServerHandle, RedisServerHandle } from './servers.js';
+export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOptions } from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';
 export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';
 export { connectSocket, openSocket } from './socket.js';

@@ -1,8 +1,377 @@
-export interface NatsServerHandle {}
-export interface RedisServerHandle {}
-export async function startNatsServer(): Promise<NatsServerHandle> {
-  throw new Error('not implemented yet');
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection, createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Real `nats-server` and `redis-server` processes for integration tests, each on a free
+ * loopback port, logging to a temp file (not the test's stdout). With `NATS_URL` / `REDIS_URL`
+ * set, the handles point at those servers instead and refuse to kill or restart them.
+ */
+
+export interface ServerHandle {
+  /** `nats://127.0.0.1:<port>` or `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly port: number;
+  /** Process id of the running server; undefined for an external server or while it is down. */
+  readonly pid: number | undefined;
+  /** False for a server from NATS_URL / REDIS_URL, which the harness must not touch. */
+  readonly owned: boolean;
+  /** Server output (stdout and stderr) of every run; undefined for an external server. */
+  readonly logFile: string | undefined;
+  /** Kills the process (default SIGKILL, i.e. a crash) and resolves once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port (killing it first if it runs) and waits until it answers. */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its temp dir. Idempotent; does nothing for an external server. */
+  stop(): Promise<void>;
 }
-export async function startRedisServer(): Promise<RedisServerHandle> {
-  throw new Error('not implemented yet');
+
+export interface NatsServerHandle extends ServerHandle {}
+
+/** Redis runs without persistence: after `kill` + `restart` it is EMPTY, as after losing its data. */
+export interface RedisServerHandle extends ServerHandle {}
+
+export interface StartServerOptions {
+  /**
+   * Environment read instead of `process.env`: `PATH` to find the binary, `NATS_URL` /
+   * `REDIS_URL` to use an existing server. Lets a test simulate a missing binary without
+   * touching the process environment.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** How long to wait for the server to answer. */
+  startTimeoutMs?: number;
+}
+
+export async function startNatsServer(options: StartServerOptions = {}): Promise<NatsServerHandle> {
+  const env = options.env ?? process.env;
+  const external = env['NATS_URL'];
+  if (external) return externalHandle('NATS_URL', external, 4222);
+  return startOwned(
+    {
+      binary: 'nats-server',
+      debianPackage: 'nats-server',
+      scheme: 'nats',
+      args: (port) => ['-a', '127.0.0.1', '-p', String(port)],
+      // nats-server greets every client with INFO before anything is sent.
+      probe: { send: undefined, expect: 'INFO ' },
+      readyLine: 'Server is ready',
+    },
+    env,
+    options.startTimeoutMs ?? 10_000,
+  );
+}
+
+export async function startRedisServer(options: StartServerOptions = {}): Promise<RedisServerHandle> {
+  const env = options.env ?? process.env;
+  const external = env['REDIS_URL'];
+  if (external) return externalHandle('REDIS_URL', external, 6379);
+  return startOwned(
+    {
+      binary: 'redis-server',
+      debianPackage: 'redis-server',
+      scheme: 'redis',
+      args: (port, dir) => [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        // No RDB/AOF: a restart comes back empty, and nothing is written next to the tests.
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      // Redis accepts connections before it can serve (while loading); PONG means ready.
+      probe: { send: 'PING\r\n', expect: '+PONG' },
+      readyLine: 'Ready to accept connections',
+    },
+    env,
+    options.startTimeoutMs ?? 10_000,
+  );
+}
+
+interface ServerKind {
+  binary: string;
+  debianPackage: string;
+  scheme: string;
+  args: (port: number, dir: string) => string[];
+  probe: { send: string | undefined; expect: string };
+  /**
+   * Logged by the server once it listens. Required besides the probe: if another process
+   * took the port, the probe alone could be answered by that process while ours failed to bind.
+   */
+  readyLine: string;
+}
+
+/** Why a process could not be started, when it could not. */
+const spawnErrors = new WeakMap<ChildProcess, Error>();
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child);
+}
+
+/** Every process the harness started and has not seen exit: killed when this process exits. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // A safety net for a test that never calls stop(): 'exit' handlers must be synchronous,
+    // and kill() is.
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
+/**
+ * Test runners often end workers with a signal (vitest: SIGTERM), and then no 'exit' handler
+ * runs. So each server gets a watchdog shell blocked reading a pipe from this process: when
+ * this process dies for any reason the kernel closes the pipe, `read` returns and the shell
+ * kills the server. The watchdog goes away with the server.
+ */
+function guard(server: ChildProcess): void {
+  if (server.pid === undefined) return;
+  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -KILL "$0" 2>/dev/null', String(server.pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => {
+    // No /bin/sh: only the exit hook remains as a safety net.
+  });
+  watchdog.unref();
+  const pipe = watchdog.stdin;
+  if (pipe instanceof Socket) pipe.unref();
+  server.once('exit', () => {
+    // Killed before the pipe closes, so it cannot hit a recycled pid.
+    watchdog.kill('SIGKILL');
+    pipe?.destroy();
+  });
+}
+
+async function startOwned(
+  kind: ServerKind,
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs: number,
+) {
+  const binary = await findBinary(kind.binary, searchPath(env));
+  if (binary === undefined) {
+    throw new Error(
+      `${kind.binary} is not installed (not found on PATH). Install it with \`apt-get install ${kind.debianPackage}\` ` +
+        `(Debian/Ubuntu), or set ${kind.scheme === 'nats' ? 'NATS_URL' : 'REDIS_URL'} to use a running server.`,
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), `sb-${kind.binary}-`));
+  const logFile = join(dir, 'server.log');
+
+  let child: ChildProcess | undefined;
+  let port = 0;
+  let stopped = false;
+
+  const launch = async (): Promise<void> => {
+    const fd = openSync(logFile, 'a');
+    // This run's output starts here (restarts append to the same file).
+    const logStart = fstatSync(fd).size;
+    let proc: ChildProcess;
+    try {
+      proc = spawn(binary, kind.args(port, dir), { stdio: ['ignore', fd, fd], cwd: dir });
+    } finally {
+      // The child holds its own copy of the descriptor.
+      closeSync(fd);
+    }
+    // Without a listener a failed spawn (e.g. EACCES) would be an uncaught 'error' event.
+    proc.on('error', (error) => {
+      spawnErrors.set(proc, error);
+    });
+    // A forgotten stop() must not keep the test process alive; the exit hook kills it.
+    proc.unref();
+    track(proc);
+    guard(proc);
+    child = proc;
+    await waitUntilReady(proc, port, kind, timeoutMs, logFile, logStart);
+  };
+
+  // A free port can be taken by someone else between probing and binding: retry a few times.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (child) await killAndWait(child, 'SIGKILL');
+      if (attempt >= 3) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+
+  const handle: ServerHandle = {
+    url: `${kind.scheme}://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child && !hasExited(child) ? child.pid : undefined;
+    },
+    owned: true,
+    logFile,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child) await killAndWait(child, signal);
+    },
+    async restart() {
+      if (stopped) throw new Error(`${kind.binary} on port ${port} was stopped; start a new one`);
+      if (child) await killAndWait(child, 'SIGKILL');
+      await launch();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child) {
+        // A polite stop first; a server that does not go within 2 s is killed.
+        const exited = killAndWait(child, 'SIGTERM');
+        const timer = setTimeout(() => child?.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+function externalHandle(variable: string, url: string, defaultPort: number): ServerHandle {
+  const parsed = new URL(url);
+  const notOwned = (what: string) => () =>
+    Promise.reject(
+      new Error(`cannot ${what} the server at ${url}: not owned by the test harness (${variable} is set)`),
+    );
+  return {
+    url,
+    port: parsed.port ? Number(parsed.port) : defaultPort,
+    pid: undefined,
+    owned: false,
+    logFile: undefined,
+    kill: notOwned('kill'),
+    restart: notOwned('restart'),
+    stop: async () => {},
+  };
+}
+
+/**
+ * Debian installs nats-server in /usr/sbin, which a non-root PATH usually lacks, so the
+ * process's own PATH is searched with the sbin directories added. An injected environment is
+ * taken literally (that is how a test simulates a missing binary).
+ */
+function searchPath(env: Readonly<Record<string, string | undefined>>): string {
+  const path = env['PATH'] ?? '';
+  if (env !== process.env) return path;
+  return [path, '/usr/local/sbin', '/usr/sbin', '/sbin'].join(delimiter);
+}
+
+async function findBinary(name: string, path: string): Promise<string | undefined> {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return undefined;
+}
+
+/** The OS picks a free port; the listener is closed right away so the server can bind it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
+    });
+  });
+}
+
+function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (hasExited(child) || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    if (!child.kill(signal) && hasExited(child)) resolve();
+  });
+}
+
+async function waitUntilReady(
+  child: ChildProcess,
+  port: number,
+  kind: ServerKind,
+  timeoutMs: number,
+  logFile: string,
+  logStart: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (hasExited(child)) {
+      const why = spawnErrors.get(child)?.message ?? (await logTail(logFile));
+      throw new Error(`${kind.binary} exited during start-up (port ${port}):\n${why}`);
+    }
+    if ((await logSince(logFile, logStart)).includes(kind.readyLine) && (await probe(port, kind.probe)))
+      return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${kind.binary} did not answer on port ${port} within ${timeoutMs} ms:\n${await logTail(logFile)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** One connection: true when the server greets (or answers `send`) with `expect`. */
+function probe(port: number, check: { send: string | undefined; expect: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let received = '';
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1_000);
+    socket.once('error', () => done(false));
+    socket.once('connect', () => {
+      if (check.send !== undefined) socket.write(check.send);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.startsWith(check.expect)) done(true);
+      else if (received.length >= check.expect.length) done(false);
+    });
+    socket.once('close', () => done(false));
+  });
+}
+
+async function logSince(logFile: string, offset: number): Promise<string> {
+  try {
+    return (await readFile(logFile)).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function logTail(logFile: string): Promise<string> {
+  try {
+    const text = await readFile(logFile, 'utf8');
+    return text.split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no server log)';
+  }
 }

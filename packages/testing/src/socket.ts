@@ -13,11 +13,18 @@ export interface TestSocket {
   /** Sends an object as JSON, or a string as is. */
   send(frame: object | string): void;
   /** Sends a command with a fresh id and resolves its reply (result or error). */
-  request<O extends Op>(command: { op: O } & Record<string, unknown>, timeoutMs?: number): Promise<ReplyTo<O>>;
+  request<O extends Op>(
+    command: { op: O } & Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<ReplyTo<O>>;
   /** Like request, but throws on an error reply. */
   call<O extends Op>(command: { op: O } & Record<string, unknown>): Promise<ResultByOp[O]>;
   /** Resolves the next push of kind `t` (not yet consumed) that matches `match`. */
-  push<T extends ServerPush['t']>(t: T, match?: (frame: PushOf<T>) => boolean, timeoutMs?: number): Promise<PushOf<T>>;
+  push<T extends ServerPush['t']>(
+    t: T,
+    match?: (frame: PushOf<T>) => boolean,
+    timeoutMs?: number,
+  ): Promise<PushOf<T>>;
   /** Pushes of kind `t` received so far. */
   pushes<T extends ServerPush['t']>(t: T): PushOf<T>[];
   /** Resolves the next reply without an id (for frames sent with `send`). */
@@ -57,7 +64,9 @@ export async function openSocket(url: string, options: OpenOptions = {}): Promis
       res.on('data', (chunk: Buffer) => {
         body += String(chunk);
       });
-      res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+      res.on('end', () =>
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+      );
     });
     ws.once('error', reject);
   });
@@ -128,7 +137,9 @@ export async function openSocket(url: string, options: OpenOptions = {}): Promis
     anonymousReply(timeoutMs = 5000) {
       return waitFor(
         () => {
-          const found = received.find((f) => !('t' in f) && (f as AnyReply).id === undefined && !consumed.has(f));
+          const found = received.find(
+            (f) => !('t' in f) && (f as AnyReply).id === undefined && !consumed.has(f),
+          );
           if (found) consumed.add(found);
           return found as AnyReply | undefined;
         },

@@ -1,0 +1,293 @@
+import type { JsonObject } from '@switchboard/protocol';
+import type { Redis } from 'ioredis';
+import {
+  hashTag,
+  LUA_NOW_MS,
+  RedisScript,
+  RedisStoreBase,
+  type RedisStoreOptions,
+  replyArray,
+  replyInt,
+  replyString,
+} from './history-store-redis.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import type { PresenceCount, PresenceEntry, PresenceStore } from './presence-store.js';
+
+/*
+ * Layout:
+ *   <prefix>:p:{room}:exp  ZSET  conn → expiry (Redis ms)
+ *   <prefix>:p:{room}:e    HASH  conn → entry JSON
+ *   <prefix>:p:due         ZSET  JSON [room, conn] → expiry, the sweep index
+ *
+ * The per-room keys share a hash tag, so each per-room script is atomic even in Redis Cluster.
+ * The index cannot share a slot with every room, so it is kept apart and updated after the
+ * room, by rules that never lose a live member from it:
+ *   - `add` writes the room, then ZADDs the index with the expiry the room got;
+ *   - `remove` leaves the index alone: the stale item is dropped by the next sweep;
+ *   - `sweep` takes due items, removes the members that are still expired in their room, then
+ *     drops an item only if its index score is still due — a refresh that raced the sweep has
+ *     already raised the score, or its ZADD comes afterwards and puts the item back.
+ * Indexing per connection rather than per room lets `sweep` find exactly what is due.
+ */
+
+const ADD = new RedisScript(`
+-- KEYS: exp, entries; ARGV: conn, entry JSON, ttlMs, key TTL ms
+${LUA_NOW_MS}
+local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local isNew = (not old) or tonumber(old) <= now
+local expires = now + tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], expires, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+-- A safety net only: if sweeps stop, a room's keys still go away eventually.
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return {isNew and 1 or 0, expires}
+`);
+
+const REMOVE = new RedisScript(`
+-- KEYS: exp, entries; ARGV: conn
+${LUA_NOW_MS}
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local entry = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if score and tonumber(score) > now and entry then return entry end
+return false
+`);
+
+/** Live members' entries; HMGET in chunks, as Lua's unpack() has a stack limit. */
+const LUA_LIVE_ENTRIES = `
+local conns = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+local entries = {}
+for i = 1, #conns, 500 do
+  local chunk = redis.call('HMGET', KEYS[2], unpack(conns, i, math.min(i + 499, #conns)))
+  for _, e in ipairs(chunk) do
+    if e then entries[#entries + 1] = e end
+  end
+end
+`;
+
+const LIST = new RedisScript(`
+-- KEYS: exp, entries
+${LUA_NOW_MS}
+${LUA_LIVE_ENTRIES}
+return entries
+`);
+
+const COUNT = new RedisScript(`
+-- KEYS: exp, entries. Counted here so a big room is not shipped to the client for two numbers.
+${LUA_NOW_MS}
+${LUA_LIVE_ENTRIES}
+local users, nusers, nconns = {}, 0, 0
+for _, e in ipairs(entries) do
+  local ok, v = pcall(cjson.decode, e)
+  if ok and type(v) == 'table' and type(v.user) == 'string' and type(v.conn) == 'string' then
+    nconns = nconns + 1
+    if not users[v.user] then
+      users[v.user] = true
+      nusers = nusers + 1
+    end
+  end
+end
+return {nconns, nusers}
+`);
+
+const DUE = new RedisScript(`
+-- KEYS: index; ARGV: batch size
+${LUA_NOW_MS}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[1])
+`);
+
+const SWEEP_ROOM = new RedisScript(`
+-- KEYS: exp, entries; ARGV: conns. Returns conn, entry JSON pairs of what it removed.
+${LUA_NOW_MS}
+local out = {}
+for _, conn in ipairs(ARGV) do
+  local score = redis.call('ZSCORE', KEYS[1], conn)
+  if score and tonumber(score) <= now then
+    local entry = redis.call('HGET', KEYS[2], conn)
+    redis.call('ZREM', KEYS[1], conn)
+    redis.call('HDEL', KEYS[2], conn)
+    if entry then
+      out[#out + 1] = conn
+      out[#out + 1] = entry
+    end
+  end
+end
+return out
+`);
+
+const UNINDEX = new RedisScript(`
+-- KEYS: index; ARGV: items. Drops only items still due (see the layout comment).
+${LUA_NOW_MS}
+for _, item in ipairs(ARGV) do
+  local score = redis.call('ZSCORE', KEYS[1], item)
+  if score and tonumber(score) <= now then redis.call('ZREM', KEYS[1], item) end
+end
+return 0
+`);
+
+/** Due index items handled per round trip, and rounds per `sweep()` (the rest waits for the next). */
+const SWEEP_BATCH = 500;
+const SWEEP_MAX_ROUNDS = 20;
+
+export interface RedisPresenceOptions extends RedisStoreOptions {
+  ttlMs: number;
+  /**
+   * A room's keys expire this long after its last `add`, in case sweeping stops for good.
+   * Entries left that way are never announced as leaves. Default one hour.
+   */
+  keyGraceMs?: number;
+  /** Where unreadable stored entries are reported. */
+  log?: Logger;
+}
+
+export class RedisPresenceStore extends RedisStoreBase implements PresenceStore {
+  readonly #ttlMs: number;
+  readonly #keyTtlMs: number;
+  readonly #log: Logger;
+
+  constructor(redis: Redis, options: RedisPresenceOptions) {
+    super(redis, 'presence store', options);
+    if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs < 1) {
+      throw new RangeError('presence ttlMs must be a whole number >= 1');
+    }
+    this.#ttlMs = options.ttlMs;
+    this.#keyTtlMs = options.ttlMs + Math.max(0, Math.floor(options.keyGraceMs ?? 3_600_000));
+    this.#log = options.log ?? silentLogger();
+  }
+
+  async add(room: string, entry: PresenceEntry): Promise<boolean> {
+    this.assertOpen();
+    const reply = replyArray(
+      await ADD.run(this.redis, this.#keys(room), [
+        entry.conn,
+        JSON.stringify(entry),
+        this.#ttlMs,
+        this.#keyTtlMs,
+      ]),
+      'presence add',
+    );
+    const expires = replyInt(reply[1], 'presence add');
+    await this.redis.zadd(this.#index(), expires, indexItem(room, entry.conn));
+    return replyInt(reply[0], 'presence add') === 1;
+  }
+
+  async remove(room: string, conn: string): Promise<PresenceEntry | undefined> {
+    this.assertOpen();
+    const reply = await REMOVE.run(this.redis, this.#keys(room), [conn]);
+    if (reply === null) return undefined;
+    return this.#parse(replyString(reply, 'presence remove'), room);
+  }
+
+  async list(room: string): Promise<PresenceEntry[]> {
+    this.assertOpen();
+    const reply = replyArray(await LIST.run(this.redis, this.#keys(room), []), 'presence list');
+    const out: PresenceEntry[] = [];
+    for (const raw of reply) {
+      const entry = this.#parse(replyString(raw, 'presence list'), room);
+      if (entry) out.push(entry);
+    }
+    return out;
+  }
+
+  async count(room: string): Promise<PresenceCount> {
+    this.assertOpen();
+    const reply = replyArray(await COUNT.run(this.redis, this.#keys(room), []), 'presence count');
+    return { connections: replyInt(reply[0], 'presence count'), users: replyInt(reply[1], 'presence count') };
+  }
+
+  async sweep(): Promise<Array<{ room: string; entry: PresenceEntry }>> {
+    this.assertOpen();
+    const removed: Array<{ room: string; entry: PresenceEntry }> = [];
+    for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
+      const items = replyArray(
+        await DUE.run(this.redis, [this.#index()], [SWEEP_BATCH]),
+        'presence sweep',
+      ).map((item) => replyString(item, 'presence sweep'));
+      const byRoom = new Map<string, string[]>();
+      for (const item of items) {
+        const parsed = parseIndexItem(item);
+        // An unreadable item is simply dropped below: nothing else refers to it.
+        if (!parsed) continue;
+        const conns = byRoom.get(parsed.room);
+        if (conns) conns.push(parsed.conn);
+        else byRoom.set(parsed.room, [parsed.conn]);
+      }
+      for (const [room, conns] of byRoom) {
+        let reply: unknown[];
+        try {
+          reply = replyArray(await SWEEP_ROOM.run(this.redis, this.#keys(room), conns), 'presence sweep');
+        } catch (error) {
+          // A reply error (e.g. a key of the wrong type) would fail every sweep from now on if
+          // its items stayed due: report it and let them go. Connection errors are rethrown.
+          if (!isReplyError(error)) throw error;
+          this.#log.error({ err: error, room }, 'presence sweep failed for a room; dropping its due entries');
+          continue;
+        }
+        for (let i = 0; i + 1 < reply.length; i += 2) {
+          const entry = this.#parse(replyString(reply[i + 1], 'presence sweep'), room);
+          if (entry) removed.push({ room, entry });
+        }
+      }
+      if (items.length > 0) await UNINDEX.run(this.redis, [this.#index()], items);
+      if (items.length < SWEEP_BATCH) break;
+    }
+    return removed;
+  }
+
+  #keys(room: string): [string, string] {
+    const base = `${this.prefix}:p:${hashTag(room)}`;
+    return [`${base}:exp`, `${base}:e`];
+  }
+
+  #index(): string {
+    return `${this.prefix}:p:due`;
+  }
+
+  /** Stored entries are our own JSON, but Redis is shared: check before trusting them. */
+  #parse(raw: string, room: string): PresenceEntry | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
+    if (isEntry(value)) return value;
+    this.#log.warn({ room }, 'skipped an unreadable presence entry');
+    return undefined;
+  }
+}
+
+function isEntry(value: unknown): value is PresenceEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as { conn?: unknown; user?: unknown; meta?: unknown };
+  if (typeof v.conn !== 'string' || typeof v.user !== 'string') return false;
+  return v.meta === undefined || isJsonObject(v.meta);
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function indexItem(room: string, conn: string): string {
+  return JSON.stringify([room, conn]);
+}
+
+function parseIndexItem(item: string): { room: string; conn: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(item);
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { room: value[0], conn: value[1] };
+    }
+  } catch {
+    // Falls through.
+  }
+  return undefined;
+}
+
+/** ioredis exports ReplyError untyped; server error replies carry this name. */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
