@@ -3,7 +3,8 @@ import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import { connectSocket, startSwitchboard, type TestSocket, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-describe('rooms', () => {
+// The same suite on the embedded backends and on real NATS + Redis: both are products.
+describe.each(['memory', 'nats+redis'] as const)('rooms (%s)', (backends) => {
   let sb: TestSwitchboard;
   const open: TestSocket[] = [];
   const connect = async (
@@ -15,7 +16,7 @@ describe('rooms', () => {
     return socket;
   };
   beforeAll(async () => {
-    sb = await startSwitchboard({ config: { historySize: 50, userPublishRate: 0 } });
+    sb = await startSwitchboard({ backends, config: { historySize: 50, userPublishRate: 0 } });
   });
   afterAll(async () => {
     for (const s of open) s.close();
@@ -197,7 +198,7 @@ describe('rooms', () => {
   });
 
   it('limits rooms per connection', async () => {
-    const limited = await startSwitchboard({ config: { maxRoomsPerConnection: 2 } });
+    const limited = await startSwitchboard({ backends, config: { maxRoomsPerConnection: 2 } });
     try {
       const socket = await connectSocket(limited.wsUrl, limited.token('x'));
       await socket.call({ op: 'join', room: 'a' });
@@ -210,7 +211,7 @@ describe('rooms', () => {
   });
 
   it('tells clients to reconnect when draining and turns unready', async () => {
-    const draining = await startSwitchboard();
+    const draining = await startSwitchboard({ backends });
     const socket = await connectSocket(draining.wsUrl, draining.token('x'));
     const drained = draining.drain(200);
     const ready = await fetch(`${draining.httpUrl}/readyz`);

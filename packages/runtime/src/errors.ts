@@ -61,3 +61,12 @@ export class RemoteError extends SwitchboardError {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** Whether an error means "a backend is unreachable right now" (worth a retry), not a bug. */
+export function isUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message)
+  );
+}

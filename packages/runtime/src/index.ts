@@ -1,3 +1,5 @@
+export type { Backends } from './backends.js';
+export { openBackends } from './backends.js';
 export type {
   Bus,
   BusHandler,
@@ -24,6 +26,7 @@ export {
   BadSubjectError,
   ClosedError,
   ConfigError,
+  isUnavailableError,
   NoRespondersError,
   RemoteError,
   SwitchboardError,

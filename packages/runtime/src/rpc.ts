@@ -1,7 +1,7 @@
 import { ErrorCode } from '@switchboard/protocol';
 import * as v from 'valibot';
 import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
-import { RemoteError } from './errors.js';
+import { ClosedError, isUnavailableError, RemoteError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
 import type { Logger } from './logger.js';
 
@@ -42,6 +42,9 @@ async function answer(bus: Bus, msg: BusMessage, handler: RpcHandler, log: Logge
   } catch (error) {
     if (error instanceof RemoteError) {
       reply = { error: { code: error.errorCode, message: error.message, retryAfterMs: error.retryAfterMs } };
+    } else if (isUnavailableError(error) || error instanceof ClosedError) {
+      log.warn({ err: error, subject: msg.subject }, 'a backend is unavailable');
+      reply = { error: { code: ErrorCode.Unavailable, message: 'a backend is unavailable; retry later' } };
     } else {
       log.error({ err: error, subject: msg.subject }, 'request handler failed');
       reply = { error: { code: ErrorCode.Internal, message: 'internal error' } };

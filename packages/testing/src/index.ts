@@ -2,5 +2,5 @@ export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOpti
 export { startNatsServer, startRedisServer } from './servers.js';
 export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';
 export { connectSocket, openSocket } from './socket.js';
-export type { StartOptions, TestSwitchboard } from './switchboard.js';
+export type { BackendKind, StartOptions, TestSwitchboard } from './switchboard.js';
 export { startSwitchboard, TEST_SECRET } from './switchboard.js';

@@ -1,12 +1,25 @@
 import { mintToken } from '@switchboard/auth';
-import { type Config, createLogger, type LogLevel, loadConfig } from '@switchboard/runtime';
+import { type Bus, type Config, createLogger, type LogLevel, loadConfig } from '@switchboard/runtime';
 import { type Standalone, startStandalone } from '@switchboard/standalone';
+import {
+  type NatsServerHandle,
+  type RedisServerHandle,
+  startNatsServer,
+  startRedisServer,
+} from './servers.js';
 
 export const TEST_SECRET = 'switchboard-test-secret-0123456789abcdef';
+
+export type BackendKind = 'memory' | 'nats+redis';
 
 export interface StartOptions {
   /** Config overrides; ports default to 0 (random), hosts to 127.0.0.1, logs to silent. */
   config?: Partial<Config>;
+  /**
+   * `memory` (default): the embedded mode. `nats+redis`: the same process against a real
+   * nats-server and redis-server that the harness starts (and stops) on free ports.
+   */
+  backends?: BackendKind;
 }
 
 /** A real Switchboard (all four services, in this process) listening on random loopback ports. */
@@ -23,6 +36,10 @@ export interface TestSwitchboard {
     user: string,
     options?: { join?: string[]; publish?: string[]; meta?: Record<string, string>; ttlS?: number },
   ): string;
+  /** A bus client, as an internal service has (memory hub or NATS). */
+  connectBus(): Promise<Bus>;
+  /** The real servers behind `nats+redis` mode (undefined in memory mode). */
+  servers: { nats: NatsServerHandle; redis: RedisServerHandle } | undefined;
   /** Open connections on the edge. */
   connectionCount(): number;
   /** Abruptly destroys every server-side socket (no close frame), as a network cut would. */
@@ -36,6 +53,10 @@ export interface TestSwitchboard {
 }
 
 export async function startSwitchboard(options: StartOptions = {}): Promise<TestSwitchboard> {
+  const servers =
+    options.backends === 'nats+redis'
+      ? { nats: await startNatsServer(), redis: await startRedisServer() }
+      : undefined;
   const config: Config = {
     ...loadConfig({}),
     wsHost: '127.0.0.1',
@@ -45,6 +66,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
     logLevel: (process.env['SB_TEST_LOG'] as LogLevel | undefined) ?? 'silent',
     jwtSecrets: [TEST_SECRET],
     drainMs: 0,
+    ...(servers
+      ? {
+          bus: 'nats' as const,
+          natsUrl: servers.nats.url,
+          store: 'redis' as const,
+          redisUrl: servers.redis.url,
+        }
+      : {}),
     ...options.config,
   };
   const log = createLogger({ level: config.logLevel, name: 'test' });
@@ -63,11 +92,17 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
         ...(o.meta ? { meta: o.meta } : {}),
         ...(o.ttlS !== undefined ? { ttlS: o.ttlS } : {}),
       }),
+    connectBus: () => instance.connectBus(),
+    servers,
     connectionCount: () => instance.edge.connectionCount,
     dropConnections: () => instance.edge.destroyAllSockets(),
     drain: (windowMs) => instance.drain(windowMs),
-    stop: () => instance.stop(),
+    async stop() {
+      await instance.stop();
+      if (servers) await Promise.all([servers.nats.stop(), servers.redis.stop()]);
+    },
     async restart() {
+      // Only Switchboard restarts; in nats+redis mode the servers (and Redis's data) stay.
       await instance.stop();
       instance = await startStandalone({ ...config, wsPort: ports.ws, httpPort: ports.http }, { log });
     },

@@ -5,15 +5,13 @@ import { Edge, EdgeMetrics, listenEdge } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
 import { RouterClient, startRouterService } from '@switchboard/router';
 import {
+  type Backends,
+  type Bus,
   type Config,
   ConfigError,
   effectiveJwtSecrets,
   type Logger,
-  MemoryBusHub,
-  MemoryHistoryStore,
-  MemoryPresenceStore,
-  MemoryRateLimitStore,
-  MemoryRevocationStore,
+  openBackends,
   startHealthServer,
 } from '@switchboard/runtime';
 import { Registry } from 'prom-client';
@@ -22,14 +20,17 @@ export interface Standalone {
   wsPort: number;
   httpPort: number;
   edge: Edge;
+  /** A new bus client, as an internal service would have (tests publish notifications with it). */
+  connectBus(): Promise<Bus>;
   /** Tells clients to reconnect elsewhere, spread over `windowMs`. */
   drain(windowMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * All four services in one process on the in-memory bus and stores: the same packages and
- * the same bus subjects as cluster mode, with a MemoryBusHub in place of nats-server.
+ * All four services in one process. With the defaults they talk over the in-memory bus and
+ * keep state in memory (`pnpm start`); with SB_BUS=nats and SB_STORE=redis the very same
+ * process runs against NATS and Redis — the packages and subjects are those of cluster mode.
  */
 export async function startStandalone(
   config: Config,
@@ -38,55 +39,10 @@ export async function startStandalone(
   const { log } = deps;
   const registry = deps.registry ?? new Registry();
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
-  const hub = new MemoryBusHub({
-    onHandlerError: (error, subject) => log.error({ err: error, subject }, 'bus handler failed'),
-  });
-  const history = new MemoryHistoryStore({
-    size: config.historySize,
-    ttlMs: config.historyTtlMs,
-    metaTtlMs: config.historyMetaTtlMs,
-    idempotencyTtlMs: config.idempotencyTtlMs,
-    maxRooms: config.historyMaxRooms,
-  });
-  const presenceStore = new MemoryPresenceStore({ ttlMs: config.presenceTtlMs });
-  const rateLimits = new MemoryRateLimitStore({ maxKeys: 100_000 });
-  const revocations = new MemoryRevocationStore();
+  const backends = await openBackends(config, log, nodeId);
+  const services = await startServices(config, backends, log);
 
-  const verifier = new TokenVerifier({
-    secrets: effectiveJwtSecrets(config),
-    publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
-    ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
-    ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
-    clockToleranceS: config.jwtClockToleranceS,
-    revocations,
-  });
-  const services = [
-    startAuthService({ bus: hub.connect(), verifier, log: log.child({ svc: 'auth' }) }),
-    startRouterService({
-      bus: hub.connect(),
-      history,
-      rateLimits,
-      options: {
-        historySize: config.historySize,
-        userPublishRate: config.userPublishRate,
-        userPublishBurst: config.userPublishBurst,
-      },
-      log: log.child({ svc: 'router' }),
-    }),
-    startPresenceService({
-      bus: hub.connect(),
-      store: presenceStore,
-      options: {
-        rooms: config.presenceRooms,
-        diffRooms: config.presenceDiffRooms,
-        diffMaxMembers: config.presenceDiffMaxMembers,
-        sweepIntervalMs: Math.max(1_000, Math.floor(config.presenceTtlMs / 3)),
-      },
-      log: log.child({ svc: 'presence' }),
-    }),
-  ];
-
-  const edgeBus = hub.connect();
+  const edgeBus = await backends.connectBus('edge');
   const edge = new Edge({
     bus: edgeBus,
     auth: new AuthClient(edgeBus, config.requestTimeoutMs),
@@ -94,20 +50,7 @@ export async function startStandalone(
     presence: new PresenceClient(edgeBus, config.requestTimeoutMs),
     metrics: new EdgeMetrics(registry),
     log: log.child({ svc: 'edge' }),
-    options: {
-      nodeId,
-      maxConnections: config.maxConnections,
-      allowedOrigins: config.allowedOrigins,
-      authTimeoutMs: config.authTimeoutMs,
-      pingIntervalMs: config.pingIntervalMs,
-      maxFrameBytes: config.maxFrameBytes,
-      maxRoomsPerConnection: config.maxRoomsPerConnection,
-      connectionRate: config.connectionRate,
-      connectionBurst: config.connectionBurst,
-      outboundMaxBytes: config.outboundMaxBytes,
-      tokenExpiryGraceMs: config.tokenExpiryGraceMs,
-      presenceRefreshMs: Math.max(1_000, Math.floor(config.presenceTtlMs / 3)),
-    },
+    options: edgeOptions(config, nodeId),
   });
   edge.start();
   const ws = await listenEdge(edge, { host: config.wsHost, port: config.wsPort });
@@ -115,7 +58,11 @@ export async function startStandalone(
     host: config.httpHost,
     port: config.httpPort,
     registry,
-    readiness: () => edge.ready(),
+    readiness: () => {
+      const state = edge.ready();
+      const reasons = [...state.reasons, ...backends.problems()];
+      return { ready: reasons.length === 0, reasons: [...new Set(reasons)] };
+    },
   });
 
   let stopped = false;
@@ -123,6 +70,7 @@ export async function startStandalone(
     wsPort: ws.port,
     httpPort: health.port,
     edge,
+    connectBus: () => backends.connectBus('test'),
     drain: (windowMs) => edge.drain(windowMs),
     async stop() {
       if (stopped) return;
@@ -130,10 +78,80 @@ export async function startStandalone(
       await edge.stop();
       await ws.close();
       for (const service of services) service.stop();
-      await edgeBus.close();
-      await Promise.all([history.close(), presenceStore.close(), rateLimits.close(), revocations.close()]);
+      await backends.close();
       await health.close();
     },
+  };
+}
+
+/** Auth, router and presence on their own bus clients, as separate processes would be. */
+export async function startServices(
+  config: Config,
+  backends: Backends,
+  log: Logger,
+  which: ReadonlyArray<'auth' | 'router' | 'presence'> = ['auth', 'router', 'presence'],
+): Promise<Array<{ stop(): void }>> {
+  const started: Array<{ stop(): void }> = [];
+  if (which.includes('auth')) {
+    const verifier = new TokenVerifier({
+      secrets: effectiveJwtSecrets(config),
+      publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
+      ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
+      ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
+      clockToleranceS: config.jwtClockToleranceS,
+      revocations: backends.revocations(),
+    });
+    started.push(
+      startAuthService({ bus: await backends.connectBus('auth'), verifier, log: log.child({ svc: 'auth' }) }),
+    );
+  }
+  if (which.includes('router')) {
+    started.push(
+      startRouterService({
+        bus: await backends.connectBus('router'),
+        history: backends.history(),
+        rateLimits: backends.rateLimits(),
+        options: {
+          historySize: config.historySize,
+          userPublishRate: config.userPublishRate,
+          userPublishBurst: config.userPublishBurst,
+        },
+        log: log.child({ svc: 'router' }),
+      }),
+    );
+  }
+  if (which.includes('presence')) {
+    started.push(
+      startPresenceService({
+        bus: await backends.connectBus('presence'),
+        store: backends.presence(),
+        options: {
+          rooms: config.presenceRooms,
+          diffRooms: config.presenceDiffRooms,
+          diffMaxMembers: config.presenceDiffMaxMembers,
+          sweepIntervalMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
+        },
+        log: log.child({ svc: 'presence' }),
+      }),
+    );
+  }
+  return started;
+}
+
+export function edgeOptions(config: Config, nodeId: string) {
+  return {
+    nodeId,
+    maxConnections: config.maxConnections,
+    allowedOrigins: config.allowedOrigins,
+    authTimeoutMs: config.authTimeoutMs,
+    pingIntervalMs: config.pingIntervalMs,
+    maxFrameBytes: config.maxFrameBytes,
+    maxRoomsPerConnection: config.maxRoomsPerConnection,
+    connectionRate: config.connectionRate,
+    connectionBurst: config.connectionBurst,
+    outboundMaxBytes: config.outboundMaxBytes,
+    tokenExpiryGraceMs: config.tokenExpiryGraceMs,
+    presenceRefreshMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
   };
 }
 

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import type { Bus } from './bus.js';
+import { MemoryBusHub } from './bus-memory.js';
+import type { Config } from './config.js';
+import type { HistoryStore } from './history-store.js';
+import { MemoryHistoryStore } from './history-store-memory.js';
+import type { Logger } from './logger.js';
+import type { PresenceStore } from './presence-store.js';
+import { MemoryPresenceStore } from './presence-store-memory.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
+import type { RevocationStore } from './revocation-store.js';
+import { MemoryRevocationStore } from './revocation-store-memory.js';
+
+/**
+ * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
+ * interfaces and never know which backend is behind them. NATS and Redis are imported only
+ * when configured, so the embedded mode never loads their clients.
+ */
+export interface Backends {
+  /** A new bus client for one service (with NATS: its own connection, named after it). */
+  connectBus(service: string): Promise<Bus>;
+  history(): HistoryStore;
+  presence(): PresenceStore;
+  rateLimits(): RateLimitStore;
+  revocations(): RevocationStore;
+  /** Why a backend link is down, if one is (for /readyz). */
+  problems(): string[];
+  close(): Promise<void>;
+}
+
+export async function openBackends(config: Config, log: Logger, nodeId: string): Promise<Backends> {
+  const buses: Bus[] = [];
+  let connectBus: (service: string) => Promise<Bus>;
+  if (config.bus === 'memory') {
+    const hub = new MemoryBusHub({
+      onHandlerError: (error, subject) => log.error({ err: error, subject }, 'bus handler failed'),
+    });
+    connectBus = async () => hub.connect();
+  } else {
+    const { NatsBus } = await import('./bus-nats.js');
+    connectBus = (service) =>
+      NatsBus.connect({
+        servers: config.natsUrl.split(','),
+        name: `${service}@${nodeId}`,
+        log: log.child({ bus: service }),
+      });
+  }
+
+  let redis: Redis | undefined;
+  let stores: {
+    history: () => HistoryStore;
+    presence: () => PresenceStore;
+    rateLimits: () => RateLimitStore;
+    revocations: () => RevocationStore;
+  };
+  const historyLimits = {
+    size: config.historySize,
+    ttlMs: config.historyTtlMs,
+    metaTtlMs: config.historyMetaTtlMs,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+  };
+  if (config.store === 'memory') {
+    stores = {
+      history: () => new MemoryHistoryStore({ ...historyLimits, maxRooms: config.historyMaxRooms }),
+      presence: () => new MemoryPresenceStore({ ttlMs: config.presenceTtlMs }),
+      rateLimits: () => new MemoryRateLimitStore({ maxKeys: 100_000 }),
+      revocations: () => new MemoryRevocationStore(),
+    };
+  } else {
+    const [{ Redis: RedisClient }, redisStores] = await Promise.all([
+      import('ioredis'),
+      import('./redis.js'),
+    ]);
+    const client = new RedisClient(config.redisUrl, {
+      // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) + Math.floor(Math.random() * 250),
+      connectionName: `switchboard@${nodeId}`,
+    });
+    client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
+    client.on('ready', () => log.info('redis ready'));
+    redis = client;
+    stores = {
+      history: () => new redisStores.RedisHistoryStore(client, historyLimits),
+      presence: () => new redisStores.RedisPresenceStore(client, { ttlMs: config.presenceTtlMs }),
+      rateLimits: () => new redisStores.RedisRateLimitStore(client),
+      revocations: () => new redisStores.RedisRevocationStore(client),
+    };
+  }
+
+  return {
+    async connectBus(service) {
+      const bus = await connectBus(service);
+      buses.push(bus);
+      return bus;
+    },
+    ...stores,
+    problems() {
+      const problems: string[] = [];
+      for (const bus of buses) if (bus.status() !== 'connected') problems.push(`bus ${bus.status()}`);
+      if (redis && redis.status !== 'ready') problems.push(`redis ${redis.status}`);
+      return problems;
+    },
+    async close() {
+      await Promise.all(buses.map((bus) => bus.close()));
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+    },
+  };
+}
