@@ -1,6 +1,6 @@
 import { mintToken } from '@switchboard/auth';
 import { type Bus, type Config, createLogger, type LogLevel, loadConfig } from '@switchboard/runtime';
-import { type Standalone, startStandalone } from '@switchboard/standalone';
+import { type Standalone, startStandalone } from '@switchboard/server';
 import {
   type NatsServerHandle,
   type RedisServerHandle,

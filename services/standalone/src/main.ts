@@ -1,6 +1,6 @@
 import { createLogger, DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
+import { startStandalone } from '@switchboard/server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { startStandalone } from './standalone.js';
 
 const config = loadConfigOrExit();
 const log = createLogger({ level: config.logLevel, name: 'switchboard' });

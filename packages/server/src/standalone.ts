@@ -42,18 +42,8 @@ export async function startStandalone(
   const backends = await openBackends(config, log, nodeId);
   const services = await startServices(config, backends, log);
 
-  const edgeBus = await backends.connectBus('edge');
-  const edge = new Edge({
-    bus: edgeBus,
-    auth: new AuthClient(edgeBus, config.requestTimeoutMs),
-    router: new RouterClient(edgeBus, config.requestTimeoutMs),
-    presence: new PresenceClient(edgeBus, config.requestTimeoutMs),
-    metrics: new EdgeMetrics(registry),
-    log: log.child({ svc: 'edge' }),
-    options: edgeOptions(config, nodeId),
-  });
-  edge.start();
-  const ws = await listenEdge(edge, { host: config.wsHost, port: config.wsPort });
+  const edgeNode = await startEdgeNode(config, backends, registry, log, nodeId);
+  const edge = edgeNode.edge;
   const health = await startHealthServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -67,7 +57,7 @@ export async function startStandalone(
 
   let stopped = false;
   return {
-    wsPort: ws.port,
+    wsPort: edgeNode.port,
     httpPort: health.port,
     edge,
     connectBus: () => backends.connectBus('test'),
@@ -75,11 +65,40 @@ export async function startStandalone(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await edge.stop();
-      await ws.close();
+      await edgeNode.stop();
       for (const service of services) service.stop();
       await backends.close();
       await health.close();
+    },
+  };
+}
+
+/** The edge: its bus client, the WebSocket listener, heartbeats. */
+export async function startEdgeNode(
+  config: Config,
+  backends: Backends,
+  registry: Registry,
+  log: Logger,
+  nodeId: string,
+): Promise<{ edge: Edge; port: number; stop(): Promise<void> }> {
+  const bus = await backends.connectBus('edge');
+  const edge = new Edge({
+    bus,
+    auth: new AuthClient(bus, config.requestTimeoutMs),
+    router: new RouterClient(bus, config.requestTimeoutMs),
+    presence: new PresenceClient(bus, config.requestTimeoutMs),
+    metrics: new EdgeMetrics(registry),
+    log: log.child({ svc: 'edge' }),
+    options: edgeOptions(config, nodeId),
+  });
+  edge.start();
+  const ws = await listenEdge(edge, { host: config.wsHost, port: config.wsPort });
+  return {
+    edge,
+    port: ws.port,
+    async stop() {
+      await edge.stop();
+      await ws.close();
     },
   };
 }

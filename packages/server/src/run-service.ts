@@ -1,0 +1,102 @@
+import { hostname } from 'node:os';
+import {
+  type Backends,
+  ClosedError,
+  type Config,
+  createLogger,
+  type Logger,
+  loadConfigOrExit,
+  openBackends,
+  startHealthServer,
+} from '@switchboard/runtime';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export interface ServiceContext {
+  config: Config;
+  log: Logger;
+  registry: Registry;
+  nodeId: string;
+  backends: Backends;
+}
+
+export interface ServiceProcess {
+  /** Graceful part of shutdown (the edge tells its clients to reconnect elsewhere). */
+  drain?(windowMs: number): Promise<void>;
+  stop(): Promise<void> | void;
+  /** Reasons this service is not ready, besides its backend links. */
+  problems?(): string[];
+}
+
+const RETRY_MS = 1_000;
+
+/**
+ * Runs one service as its own process (cluster mode): reads config, serves /healthz,
+ * /readyz and /metrics from the first moment, connects to NATS and Redis — retrying until
+ * they answer, unready meanwhile — starts the service, and shuts down in order on SIGTERM:
+ * unready, drain, stop, close links, exit.
+ */
+export async function runService(
+  name: string,
+  start: (ctx: ServiceContext) => Promise<ServiceProcess>,
+): Promise<void> {
+  const config = loadConfigOrExit();
+  if (config.bus !== 'nats') {
+    process.stderr.write(
+      `Switchboard cannot start: services/${name} runs as its own process only with SB_BUS=nats ` +
+        `(and SB_STORE=redis to share state); \`pnpm start\` runs every service in one process.\n`,
+    );
+    process.exit(78);
+  }
+  const log = createLogger({ level: config.logLevel, name: `switchboard-${name}` });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
+  let service: ServiceProcess | undefined;
+  let backends: Backends | undefined;
+  let stopping = false;
+  const health = await startHealthServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    registry,
+    readiness: () => {
+      const reasons: string[] = [];
+      if (stopping) reasons.push('stopping');
+      else if (!service) reasons.push('starting');
+      reasons.push(...(backends?.problems() ?? []), ...(service?.problems?.() ?? []));
+      const unique = [...new Set(reasons)];
+      return { ready: unique.length === 0, reasons: unique };
+    },
+  });
+  log.info({ health: `http://${config.httpHost}:${health.port}`, node: nodeId }, 'health endpoints up');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) process.exit(1); // a second signal means "now"
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await service?.drain?.(config.drainMs);
+      await service?.stop();
+      await backends?.close();
+      await health.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+
+  backends = await openBackends(config, log, nodeId);
+  for (;;) {
+    try {
+      service = await start({ config, log, registry, nodeId, backends });
+      break;
+    } catch (error) {
+      if (!(error instanceof ClosedError) || stopping) throw error;
+      log.warn({ err: error.message }, `cannot reach NATS yet; retrying in ${RETRY_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+  log.info({ node: nodeId }, `${name} ready`);
+}

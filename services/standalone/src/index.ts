@@ -1,2 +1,0 @@
-export type { Standalone } from './standalone.js';
-export { startStandalone } from './standalone.js';
