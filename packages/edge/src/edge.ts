@@ -19,11 +19,20 @@ import {
   SUBPROTOCOL,
 } from '@switchboard/protocol';
 import type { RouterClient } from '@switchboard/router';
-import { type Bus, type Logger, randomId, takeTokens } from '@switchboard/runtime';
+import {
+  type Bus,
+  encodeJson,
+  type LifecycleKind,
+  type Logger,
+  randomId,
+  Subjects,
+  takeTokens,
+} from '@switchboard/runtime';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Connection, type ConnectionOwner, EdgeSocket } from './connection.js';
 import { errorBody, replyFrame, replyWithFrames } from './frames.js';
 import { LocalRooms } from './local-rooms.js';
+import { LocalUsers } from './local-users.js';
 import type { EdgeMetrics } from './metrics.js';
 
 export interface EdgeOptions {
@@ -41,6 +50,8 @@ export interface EdgeOptions {
   tokenExpiryGraceMs: number;
   /** How often local presence entries are refreshed (a third of the presence TTL). */
   presenceRefreshMs: number;
+  /** Publish connect, disconnect, join and leave on `sb.events.*`. */
+  lifecycleEvents: boolean;
 }
 
 export interface EdgeDeps {
@@ -77,12 +88,14 @@ export class Edge implements ConnectionOwner {
   /** Sockets not yet fully closed (a cleaned-up connection's socket may still be closing). */
   readonly #sockets = new Set<EdgeSocket>();
   readonly #rooms: LocalRooms;
+  readonly #users: LocalUsers;
   readonly #limits: Limits;
   readonly #rateRule: { rate: number; burst: number };
   #pendingUpgrades = 0;
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #presenceRefresh: NodeJS.Timeout | undefined;
+  #stopWatchingBus: (() => void) | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -107,6 +120,7 @@ export class Edge implements ConnectionOwner {
       clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
+    this.#users = new LocalUsers(deps.bus, (conn, frame) => this.#write(conn, frame, 'user'));
     this.#rooms = new LocalRooms({
       bus: deps.bus,
       metrics: deps.metrics,
@@ -130,6 +144,15 @@ export class Edge implements ConnectionOwner {
 
   /** Starts heartbeats and presence refresh. The caller routes HTTP upgrades to `handleUpgrade`. */
   start(): void {
+    let wasDown = false;
+    this.#stopWatchingBus = this.#deps.bus.onStatus((status) => {
+      if (status === 'disconnected') wasDown = true;
+      if (status === 'connected' && wasDown) {
+        wasDown = false;
+        this.#log.info('bus is back: catching up rooms from history');
+        this.#rooms.catchUp();
+      }
+    });
     this.#heartbeat = setInterval(() => this.#sweep(), this.#options.pingIntervalMs);
     this.#heartbeat.unref();
     this.#presenceRefresh = setInterval(() => this.#refreshPresence(), this.#options.presenceRefreshMs);
@@ -386,6 +409,26 @@ export class Edge implements ConnectionOwner {
     conn.state = 'open';
     conn.identity = identity;
     this.#armExpiry(conn);
+    this.#users.add(identity.user, conn);
+    this.#event('connect', conn);
+  }
+
+  /** Lifecycle events for backends. Only authenticated connections have any. */
+  #event(kind: LifecycleKind, conn: Connection, extra?: Record<string, string | number>): void {
+    if (!this.#options.lifecycleEvents || !conn.identity) return;
+    const record = {
+      type: kind,
+      ts: Date.now(),
+      node: this.#options.nodeId,
+      conn: conn.id,
+      user: conn.identity.user,
+      ...extra,
+    };
+    try {
+      this.#deps.bus.publish(Subjects.event(kind), encodeJson(record));
+    } catch (error) {
+      this.#log.debug({ err: error, kind }, 'lifecycle event not published');
+    }
   }
 
   #connectResult(conn: Connection): ConnectResult {
@@ -477,6 +520,7 @@ export class Edge implements ConnectionOwner {
       this.#log.warn({ err: error, room }, 'presence join failed');
     }
     if (conn.state !== 'open' || !rooms.has(room)) return;
+    this.#event('join', conn, { room });
     const { messages, ...rest } = result;
     this.#write(conn, Buffer.from(replyWithFrames(id, rest, messages)), 'reply');
     this.#rooms.activate(conn, room, result);
@@ -487,6 +531,7 @@ export class Edge implements ConnectionOwner {
       return this.#replyError(conn, id, ErrorCode.NotJoined, `not in room "${room}"`);
     this.#rooms.remove(conn, room);
     this.#presenceLeave(room, conn.id);
+    this.#event('leave', conn, { room, reason: 'leave' });
     this.#reply(conn, id, {});
   }
 
@@ -604,8 +649,13 @@ export class Edge implements ConnectionOwner {
       for (const room of conn.rooms) {
         this.#rooms.remove(conn, room);
         this.#presenceLeave(room, conn.id);
+        this.#event('leave', conn, { room, reason: 'disconnect' });
       }
       conn.rooms = undefined;
+    }
+    if (conn.identity) {
+      this.#users.remove(conn.identity.user, conn);
+      this.#event('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.delete(conn);
     this.#metrics.connections.dec();
@@ -679,6 +729,7 @@ export class Edge implements ConnectionOwner {
   async stop(): Promise<void> {
     clearInterval(this.#heartbeat);
     clearInterval(this.#presenceRefresh);
+    this.#stopWatchingBus?.();
     await this.drain(0);
     // Give close handshakes a moment, then cut what is left (a stuck peer must not hold shutdown).
     const deadline = Date.now() + STOP_GRACE_MS;

@@ -216,11 +216,19 @@ export class LocalRooms {
     }
   }
 
+  /**
+   * After the bus was down, deliveries may have been lost with nothing after them to reveal
+   * the gap: every room reads what it missed from history.
+   */
+  catchUp(): void {
+    for (const room of this.#rooms.values()) this.#fillGap(room, true);
+  }
+
   /** Reads the missing offsets from history; what history lacks is skipped. */
-  #fillGap(room: LocalRoom): void {
+  #fillGap(room: LocalRoom, always = false): void {
     clearTimeout(room.gapTimer);
     room.gapTimer = undefined;
-    if (room.filling || !room.outOfOrder || room.epoch === undefined) return;
+    if (room.filling || (!always && !room.outOfOrder) || room.epoch === undefined) return;
     room.filling = true;
     const epoch = room.epoch;
     this.#delivery

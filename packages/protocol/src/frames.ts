@@ -140,7 +140,25 @@ export interface LeftPush {
   reason: string;
 }
 
-export type ServerPush = MessagePush | PresencePush | PingPush | RefreshPush | DisconnectPush | LeftPush;
+/**
+ * A notification to every connection of this user from an internal service. Not part of a
+ * room's stream: no offset, not recovered after a disconnect — use a room for that.
+ */
+export interface UserPush {
+  t: 'user';
+  event: string;
+  data: JsonValue;
+  ts: number;
+}
+
+export type ServerPush =
+  | MessagePush
+  | PresencePush
+  | PingPush
+  | RefreshPush
+  | DisconnectPush
+  | LeftPush
+  | UserPush;
 export type ServerFrame = ServerPush | Reply;
 
 // ---- results ------------------------------------------------------------------------------

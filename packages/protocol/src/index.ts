@@ -34,6 +34,7 @@ export type {
   Sender,
   ServerFrame,
   ServerPush,
+  UserPush,
 } from './frames.js';
 export type { Limits } from './limits.js';
 export { DEFAULT_LIMITS, HISTORY_LIMIT_MAX, PROTOCOL_VERSION, SUBPROTOCOL } from './limits.js';

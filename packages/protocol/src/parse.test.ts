@@ -27,7 +27,11 @@ describe('parseClientFrame', () => {
   });
 
   it('rejects malformed JSON with bad_request and no id', () => {
-    expect(parseClientFrame('{"op":')).toMatchObject({ ok: false, code: ErrorCode.BadRequest, id: undefined });
+    expect(parseClientFrame('{"op":')).toMatchObject({
+      ok: false,
+      code: ErrorCode.BadRequest,
+      id: undefined,
+    });
   });
 
   it('rejects non-objects', () => {

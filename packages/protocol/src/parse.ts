@@ -71,7 +71,8 @@ export function validateClientCommand(raw: unknown): ParseOutcome {
     return { ok: false, id: undefined, code: ErrorCode.BadRequest, message: 'frame must be a JSON object' };
   }
   const record = raw as Record<string, unknown>;
-  const frameId = typeof record['id'] === 'number' && Number.isSafeInteger(record['id']) ? record['id'] : undefined;
+  const frameId =
+    typeof record['id'] === 'number' && Number.isSafeInteger(record['id']) ? record['id'] : undefined;
   const op = record['op'];
   if (typeof op !== 'string') {
     return { ok: false, id: frameId, code: ErrorCode.BadRequest, message: 'frame needs a string "op"' };
@@ -83,7 +84,12 @@ export function validateClientCommand(raw: unknown): ParseOutcome {
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = v.getDotPath(issue) ?? 'frame';
-    return { ok: false, id: frameId, code: ErrorCode.BadRequest, message: `${op}: "${path}" ${issue.message}` };
+    return {
+      ok: false,
+      id: frameId,
+      code: ErrorCode.BadRequest,
+      message: `${op}: "${path}" ${issue.message}`,
+    };
   }
   const command = parsed.output;
   if (command.op === 'publish') {

@@ -1,8 +1,15 @@
 import { canJoin, canPublish, type Grants } from '@switchboard/auth';
-import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import {
+  ErrorCode,
+  HISTORY_LIMIT_MAX,
+  type JsonValue,
+  ROOM_NAME_PATTERN,
+  type Sender,
+} from '@switchboard/protocol';
 import {
   type Bus,
   DeliveryHeaders,
+  encodeJson,
   encodeText,
   type HistoryStore,
   type Logger,
@@ -24,6 +31,8 @@ export interface RouterOptions {
   /** Per-user publish rate across every edge (0 = unlimited). */
   userPublishRate: number;
   userPublishBurst: number;
+  /** Publish `sb.events.publish` for every accepted message. */
+  lifecycleEvents: boolean;
 }
 
 const who = {
@@ -33,13 +42,26 @@ const who = {
 const room = v.pipe(v.string(), v.regex(ROOM_NAME_PATTERN));
 const position = v.object({ offset: v.pipe(v.number(), v.integer(), v.minValue(0)), epoch: v.string() });
 
+const event = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const publishRequest = v.object({
   ...who,
   conn: v.string(),
   room,
-  event: v.string(),
+  event,
   data: v.unknown(),
   key: v.optional(v.string()),
+});
+const apiPublishRequest = v.object({
+  room,
+  event,
+  data: v.optional(v.unknown(), null),
+  key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+  from: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+});
+const apiUserRequest = v.object({
+  user: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  event,
+  data: v.optional(v.unknown(), null),
 });
 const joinRequest = v.object({ ...who, room, since: v.optional(position) });
 const historyRequest = v.object({
@@ -74,18 +96,29 @@ export function startRouterService(deps: {
         throw new RemoteError(ErrorCode.RateLimited, 'publish rate limit reached', limit.retryAfterMs);
       }
     }
+    return accept(req.room, req.event, req.data as JsonValue, { user: req.user, conn: req.conn }, req.key);
+  }
+
+  /** Appends (offset assigned atomically with it) and publishes the frame once to the room. */
+  async function accept(
+    room: string,
+    event: string,
+    data: JsonValue,
+    from: Sender,
+    key: string | undefined,
+  ): Promise<PublishReply> {
     const ts = Date.now();
-    const stored = messageBody(req.event, req.data as JsonValue, { user: req.user, conn: req.conn }, ts);
-    // Keys are scoped by user so one user cannot suppress another's message by reusing its key.
+    const stored = messageBody(event, data, from, ts);
+    // Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
     const appended = await history.append(
-      req.room,
+      room,
       stored,
-      req.key !== undefined ? { idempotencyKey: `${req.user}:${req.key}` } : undefined,
+      key !== undefined ? { idempotencyKey: `${from.user}:${key}` } : undefined,
     );
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
     bus.publish(
-      Subjects.room(req.room),
-      encodeText(messageFrame(req.room, appended.epoch, appended.offset, stored)),
+      Subjects.room(room),
+      encodeText(messageFrame(room, appended.epoch, appended.offset, stored)),
       {
         headers: {
           [DeliveryHeaders.kind]: 'msg',
@@ -95,7 +128,39 @@ export function startRouterService(deps: {
         },
       },
     );
+    if (options.lifecycleEvents) {
+      const record = {
+        type: 'publish',
+        ts,
+        room,
+        offset: appended.offset,
+        epoch: appended.epoch,
+        event,
+        ...from,
+      };
+      bus.publish(Subjects.event('publish'), encodeJson(record));
+    }
     return { offset: appended.offset, epoch: appended.epoch };
+  }
+
+  /** Internal services publishing to a room (trusted: NATS permissions guard the subject). */
+  async function apiPublish(body: unknown): Promise<PublishReply> {
+    const req = parseRequest(apiPublishRequest, body);
+    return accept(
+      req.room,
+      req.event,
+      req.data as JsonValue,
+      { user: req.from ?? '@server', conn: '' },
+      req.key,
+    );
+  }
+
+  /** Internal services notifying every connection of a user, on whichever edges they are. */
+  async function apiUser(body: unknown): Promise<Record<string, never>> {
+    const req = parseRequest(apiUserRequest, body);
+    const frame = JSON.stringify({ t: 'user', event: req.event, data: req.data ?? null, ts: Date.now() });
+    bus.publish(Subjects.user(req.user), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'user' } });
+    return {};
   }
 
   async function join(body: unknown): Promise<JoinReply> {
@@ -147,6 +212,8 @@ export function startRouterService(deps: {
     serveRpc(bus, Subjects.routerPublish, QueueGroups.router, publish, log),
     serveRpc(bus, Subjects.routerJoin, QueueGroups.router, join, log),
     serveRpc(bus, Subjects.routerHistory, QueueGroups.router, readHistory, log),
+    serveRpc(bus, Subjects.apiPublish, QueueGroups.api, apiPublish, log),
+    serveRpc(bus, Subjects.apiUser, QueueGroups.api, apiUser, log),
   ];
   log.info('router service ready');
   return {

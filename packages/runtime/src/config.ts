@@ -41,6 +41,11 @@ function oneOf<T extends string>(...values: T[]) {
     return raw as T;
   };
 }
+function bool(raw: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error('must be true or false');
+}
 function list(raw: string): string[] {
   return raw
     .split(',')
@@ -109,6 +114,12 @@ export const SETTINGS = {
     'redis://127.0.0.1:6379',
     'Redis URL (SB_STORE=redis)',
     url(['redis:', 'rediss:']),
+  ),
+  lifecycleEvents: setting(
+    'SB_LIFECYCLE_EVENTS',
+    true,
+    'publish connect, disconnect, join, leave and publish events on sb.events.* for backends',
+    bool,
   ),
   requestTimeoutMs: setting(
     'SB_REQUEST_TIMEOUT_MS',

@@ -13,12 +13,29 @@ export const Subjects = {
   presenceList: 'sb.presence.list',
   /** Room deliveries: messages and presence diffs, as ready-to-send client frames. */
   room: (room: string): string => `sb.room.${room}`,
+  /** Deliveries to every connection of one user (edges listen while the user is connected to them). */
+  user: (user: string): string => `sb.user.${userToken(user)}`,
+  /** Internal services publish to a room here (request: the reply carries the offset or a coded error). */
+  apiPublish: 'sb.api.publish',
+  /** Internal services notify all connections of a user here. */
+  apiUser: 'sb.api.user',
+  /** Lifecycle events for backends: connect, disconnect, join, leave, publish. */
+  event: (kind: LifecycleKind): string => `sb.events.${kind}`,
 } as const;
+
+export type LifecycleKind = 'connect' | 'disconnect' | 'join' | 'leave' | 'publish';
+
+/** A user id as one subject token: base64url of its UTF-8, so any id is safe in a subject. */
+export function userToken(user: string): string {
+  return Buffer.from(user, 'utf8').toString('base64url');
+}
 
 export const QueueGroups = {
   auth: 'sb-auth',
   router: 'sb-router',
   presence: 'sb-presence',
+  /** The router also serves the internal API subjects. */
+  api: 'sb-router',
 } as const;
 
 /** Headers on room deliveries. */

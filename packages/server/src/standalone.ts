@@ -134,6 +134,7 @@ export async function startServices(
           historySize: config.historySize,
           userPublishRate: config.userPublishRate,
           userPublishBurst: config.userPublishBurst,
+          lifecycleEvents: config.lifecycleEvents,
         },
         log: log.child({ svc: 'router' }),
       }),
@@ -171,6 +172,7 @@ export function edgeOptions(config: Config, nodeId: string) {
     outboundMaxBytes: config.outboundMaxBytes,
     tokenExpiryGraceMs: config.tokenExpiryGraceMs,
     presenceRefreshMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
+    lifecycleEvents: config.lifecycleEvents,
   };
 }
 
