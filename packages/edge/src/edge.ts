@@ -11,25 +11,32 @@ import {
   errorName,
   HISTORY_LIMIT_MAX,
   type HistoryCommand,
+  isValidRoomName,
   type JoinCommand,
   type Limits,
+  type Position,
   PROTOCOL_VERSION,
   type PublishCommand,
   parseClientFrame,
   SUBPROTOCOL,
 } from '@switchboard/protocol';
-import type { RouterClient } from '@switchboard/router';
+import type { JoinReply, RouterClient } from '@switchboard/router';
 import {
   type Bus,
+  type ControlMessage,
+  DeliveryHeaders,
+  decodeJson,
   encodeJson,
   type LifecycleKind,
   type Logger,
   randomId,
   Subjects,
+  type Subscription,
   takeTokens,
 } from '@switchboard/runtime';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Connection, type ConnectionOwner, EdgeSocket } from './connection.js';
+import { parseControl } from './control.js';
 import { errorBody, replyFrame, replyWithFrames } from './frames.js';
 import { LocalRooms } from './local-rooms.js';
 import { LocalUsers } from './local-users.js';
@@ -72,6 +79,8 @@ const PRESENCE_REFRESH_BATCH = 500;
 const MAX_PIPELINED = 16;
 const STOP_GRACE_MS = 1_000;
 const EDGE_READER = '@edge';
+const NODE_HEARTBEAT_MS = 3_000;
+const EDGE_VERSION = '0.1.0';
 
 /**
  * The edge: terminates WebSockets and turns frames into typed commands (validated once,
@@ -85,6 +94,8 @@ export class Edge implements ConnectionOwner {
   readonly #metrics: EdgeMetrics;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
+  /** Connections by id, for control messages that name one. */
+  readonly #byId = new Map<string, Connection>();
   /** Sockets not yet fully closed (a cleaned-up connection's socket may still be closing). */
   readonly #sockets = new Set<EdgeSocket>();
   readonly #rooms: LocalRooms;
@@ -96,6 +107,9 @@ export class Edge implements ConnectionOwner {
   #heartbeat: NodeJS.Timeout | undefined;
   #presenceRefresh: NodeJS.Timeout | undefined;
   #stopWatchingBus: (() => void) | undefined;
+  #controlSub: Subscription | undefined;
+  #nodeBeat: NodeJS.Timeout | undefined;
+  readonly #startedAt = Date.now();
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -120,7 +134,11 @@ export class Edge implements ConnectionOwner {
       clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    this.#users = new LocalUsers(deps.bus, (conn, frame) => this.#write(conn, frame, 'user'));
+    this.#users = new LocalUsers(deps.bus, {
+      write: (conn, frame) => this.#write(conn, frame, 'user'),
+      control: (conns, message) => this.onControl(conns, message),
+      log: deps.log,
+    });
     this.#rooms = new LocalRooms({
       bus: deps.bus,
       metrics: deps.metrics,
@@ -144,6 +162,16 @@ export class Edge implements ConnectionOwner {
 
   /** Starts heartbeats and presence refresh. The caller routes HTTP upgrades to `handleUpgrade`. */
   start(): void {
+    this.#controlSub = this.#deps.bus.subscribe(Subjects.controlAll, (msg) => {
+      const message = parseControl(msg.data, msg.headers);
+      if (!message) return;
+      const target =
+        message.action === 'disconnect' && message.conn ? this.#byId.get(message.conn) : undefined;
+      if (target) this.onControl([target], message);
+    });
+    this.#heartbeatNode();
+    this.#nodeBeat = setInterval(() => this.#heartbeatNode(), NODE_HEARTBEAT_MS);
+    this.#nodeBeat.unref();
     let wasDown = false;
     this.#stopWatchingBus = this.#deps.bus.onStatus((status) => {
       if (status === 'disconnected') wasDown = true;
@@ -247,6 +275,7 @@ export class Edge implements ConnectionOwner {
   #accept(ws: EdgeSocket, identity: Identity | undefined): void {
     const conn = new Connection(randomId(12), ws, this, this.#options.connectionBurst);
     this.#connections.add(conn);
+    this.#byId.set(conn.id, conn);
     this.#sockets.add(ws);
     this.#metrics.connections.inc();
     ws.on('message', onSocketMessage);
@@ -481,57 +510,130 @@ export class Edge implements ConnectionOwner {
 
   async #join(conn: Connection, command: JoinCommand): Promise<void> {
     const { id, room } = command;
+    const refusal = this.#joinRefusal(conn, room);
+    if (refusal) return this.#replyError(conn, id, refusal.code, refusal.message);
+    const identity = conn.identity!;
+    const result = await this.#enterRoom(conn, room, identity.grants, command.since);
+    if (result === 'left') {
+      return this.#replyError(conn, id, ErrorCode.NotJoined, `left room "${room}" before the join completed`);
+    }
+    if (result === 'closed') return;
+    const { messages, ...rest } = result;
+    this.#write(conn, Buffer.from(replyWithFrames(id, rest, messages)), 'reply');
+    this.#rooms.activate(conn, room, result);
+  }
+
+  #joinRefusal(conn: Connection, room: string): { code: number; message: string } | undefined {
+    if (conn.rooms?.has(room)) return { code: ErrorCode.AlreadyJoined, message: `already in room "${room}"` };
+    if ((conn.rooms?.size ?? 0) >= this.#options.maxRoomsPerConnection) {
+      return {
+        code: ErrorCode.TooManyRooms,
+        message: `at most ${this.#options.maxRoomsPerConnection} rooms`,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The join sequence shared by client joins and server-side subscriptions: listen first, then
+   * ask the router for the position (nothing published in between can be missed), then
+   * presence. The caller replies and then activates the membership.
+   */
+  async #enterRoom(
+    conn: Connection,
+    room: string,
+    grants: Identity['grants'],
+    since: Position | undefined,
+  ): Promise<JoinReply | 'left' | 'closed'> {
     conn.rooms ??= new Set();
     const rooms = conn.rooms;
-    if (rooms.has(room))
-      return this.#replyError(conn, id, ErrorCode.AlreadyJoined, `already in room "${room}"`);
-    if (rooms.size >= this.#options.maxRoomsPerConnection) {
-      return this.#replyError(
-        conn,
-        id,
-        ErrorCode.TooManyRooms,
-        `at most ${this.#options.maxRoomsPerConnection} rooms`,
-      );
-    }
     const identity = conn.identity!;
     rooms.add(room);
-    let result: Awaited<ReturnType<RouterClient['join']>>;
+    let result: JoinReply;
     try {
-      // Listen first, then ask for the position: nothing published in between can be missed.
       await this.#rooms.hold(conn, room);
       result = await this.#deps.router.join({
         user: identity.user,
-        grants: identity.grants,
+        grants,
         room,
-        ...(command.since ? { since: command.since } : {}),
+        ...(since ? { since } : {}),
       });
     } catch (error) {
       if (rooms.delete(room)) this.#rooms.remove(conn, room);
       throw error;
     }
-    if (conn.state !== 'open') return;
-    if (!rooms.has(room)) {
-      return this.#replyError(conn, id, ErrorCode.NotJoined, `left room "${room}" before the join completed`);
-    }
+    if (conn.state !== 'open') return 'closed';
+    if (!rooms.has(room)) return 'left';
     try {
       await this.#deps.presence.join(room, { conn: conn.id, user: identity.user, ...metaOf(identity) });
     } catch (error) {
       // Presence is secondary: the join stands, the entry is re-added by the next refresh.
       this.#log.warn({ err: error, room }, 'presence join failed');
     }
-    if (conn.state !== 'open' || !rooms.has(room)) return;
+    if (conn.state !== 'open') return 'closed';
+    if (!rooms.has(room)) return 'left';
     this.#event('join', conn, { room });
-    const { messages, ...rest } = result;
-    this.#write(conn, Buffer.from(replyWithFrames(id, rest, messages)), 'reply');
-    this.#rooms.activate(conn, room, result);
+    return result;
+  }
+
+  /** Leaves a room: membership, presence, event. False when the connection was not in it. */
+  #exitRoom(conn: Connection, room: string, reason: 'leave' | 'unsubscribed' | 'disconnect'): boolean {
+    if (!conn.rooms?.delete(room)) return false;
+    this.#rooms.remove(conn, room);
+    this.#presenceLeave(room, conn.id);
+    this.#event('leave', conn, { room, reason });
+    return true;
+  }
+
+  // ---- control from backends ------------------------------------------------------------------
+
+  /** @internal Control messages for a user's connections here, or (from `sb.control.all`) for any. */
+  onControl(targets: Iterable<Connection>, message: ControlMessage): void {
+    for (const conn of [...targets]) {
+      if (conn.state !== 'open') continue;
+      switch (message.action) {
+        case 'disconnect':
+          if (message.conn === undefined || message.conn === conn.id) {
+            const code = message.code >= 4000 && message.code <= 4999 ? message.code : CloseCode.Kicked;
+            this.#close(conn, code, message.reason);
+          }
+          break;
+        case 'subscribe':
+          this.#serverSubscribe(conn, message.room);
+          break;
+        case 'unsubscribe':
+          if (this.#exitRoom(conn, message.room, 'unsubscribed')) {
+            const push = {
+              t: 'left',
+              room: message.room,
+              code: CloseCode.Kicked,
+              reason: 'unsubscribed by the server',
+            };
+            this.#write(conn, Buffer.from(JSON.stringify(push)), 'left');
+          }
+          break;
+      }
+    }
+  }
+
+  /** A backend subscribed the user: join without the token's grants (the backend decided). */
+  #serverSubscribe(conn: Connection, room: string): void {
+    if (this.#joinRefusal(conn, room)) return;
+    this.#enterRoom(conn, room, { join: [room], publish: [] }, undefined).then(
+      (result) => {
+        if (typeof result === 'string') return;
+        const push = { t: 'joined', room, offset: result.offset, epoch: result.epoch };
+        this.#write(conn, Buffer.from(JSON.stringify(push)), 'joined');
+        this.#rooms.activate(conn, room, result);
+      },
+      (error: unknown) => this.#log.warn({ err: error, room, conn: conn.id }, 'server-side subscribe failed'),
+    );
   }
 
   async #leave(conn: Connection, id: number | undefined, room: string): Promise<void> {
-    if (!conn.rooms?.delete(room))
+    if (!this.#exitRoom(conn, room, 'leave')) {
       return this.#replyError(conn, id, ErrorCode.NotJoined, `not in room "${room}"`);
-    this.#rooms.remove(conn, room);
-    this.#presenceLeave(room, conn.id);
-    this.#event('leave', conn, { room, reason: 'leave' });
+    }
     this.#reply(conn, id, {});
   }
 
@@ -646,11 +748,7 @@ export class Edge implements ConnectionOwner {
     clearTimeout(conn.timer);
     conn.timer = undefined;
     if (conn.rooms) {
-      for (const room of conn.rooms) {
-        this.#rooms.remove(conn, room);
-        this.#presenceLeave(room, conn.id);
-        this.#event('leave', conn, { room, reason: 'disconnect' });
-      }
+      for (const room of [...conn.rooms]) this.#exitRoom(conn, room, 'disconnect');
       conn.rooms = undefined;
     }
     if (conn.identity) {
@@ -658,6 +756,7 @@ export class Edge implements ConnectionOwner {
       this.#event('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.delete(conn);
+    this.#byId.delete(conn.id);
     this.#metrics.connections.dec();
     this.#metrics.disconnects.inc({ reason });
   }
@@ -705,6 +804,24 @@ export class Edge implements ConnectionOwner {
     flush();
   }
 
+  /** Tells the cluster this edge is alive and how loaded it is (`Info` reads these). */
+  #heartbeatNode(): void {
+    const beat = {
+      node: this.#options.nodeId,
+      kind: 'edge',
+      version: EDGE_VERSION,
+      startedAt: this.#startedAt,
+      ts: Date.now(),
+      connections: this.#connections.size,
+      rooms: this.#rooms.size,
+    };
+    try {
+      this.#deps.bus.publish(Subjects.nodes('edge'), encodeJson(beat));
+    } catch {
+      // The bus is down or closing: the next beat will tell.
+    }
+  }
+
   // ---- shutdown -----------------------------------------------------------------------------
 
   /**
@@ -730,6 +847,8 @@ export class Edge implements ConnectionOwner {
     clearInterval(this.#heartbeat);
     clearInterval(this.#presenceRefresh);
     this.#stopWatchingBus?.();
+    this.#controlSub?.unsubscribe();
+    clearInterval(this.#nodeBeat);
     await this.drain(0);
     // Give close handshakes a moment, then cut what is left (a stuck peer must not hold shutdown).
     const deadline = Date.now() + STOP_GRACE_MS;

@@ -1,24 +1,38 @@
-import { type Bus, Subjects, type Subscription } from '@switchboard/runtime';
+import {
+  type Bus,
+  type ControlMessage,
+  DeliveryHeaders,
+  type Logger,
+  Subjects,
+  type Subscription,
+} from '@switchboard/runtime';
 import type { Connection } from './connection.js';
+import { parseControl } from './control.js';
 
 interface LocalUser {
   conns: Set<Connection>;
   subscription: Subscription;
 }
 
+export interface UserDelivery {
+  write(conn: Connection, frame: Buffer): void;
+  control(conns: Iterable<Connection>, message: ControlMessage): void;
+  log: Logger;
+}
+
 /**
  * The users with connections on this edge. Like rooms, the edge listens on a user's subject
- * only while that user is connected here, and writes each notification — one serialized
- * frame — to all of the user's local connections.
+ * only while that user is connected here: notifications (one serialized frame, written to all
+ * of the user's local connections) and control messages from backends arrive there.
  */
 export class LocalUsers {
   readonly #users = new Map<string, LocalUser>();
   readonly #bus: Bus;
-  readonly #write: (conn: Connection, frame: Buffer) => void;
+  readonly #delivery: UserDelivery;
 
-  constructor(bus: Bus, write: (conn: Connection, frame: Buffer) => void) {
+  constructor(bus: Bus, delivery: UserDelivery) {
     this.#bus = bus;
-    this.#write = write;
+    this.#delivery = delivery;
   }
 
   add(user: string, conn: Connection): void {
@@ -29,8 +43,14 @@ export class LocalUsers {
     }
     const conns = new Set([conn]);
     const subscription = this.#bus.subscribe(Subjects.user(user), (msg) => {
+      if (msg.headers?.[DeliveryHeaders.kind] === 'control') {
+        const message = parseControl(msg.data, msg.headers);
+        if (message) this.#delivery.control(conns, message);
+        else this.#delivery.log.warn({ user }, 'malformed control message ignored');
+        return;
+      }
       const frame = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
-      for (const c of conns) this.#write(c, frame);
+      for (const c of conns) this.#delivery.write(c, frame);
     });
     this.#users.set(user, { conns, subscription });
   }

@@ -132,7 +132,13 @@ export interface DisconnectPush {
   reconnect: boolean;
 }
 
-/** The server removed this connection from a room (for example, the room's permission was revoked). */
+/** The server joined this connection to a room (a backend subscribed the user): messages follow `offset`. */
+export interface JoinedPush extends Position {
+  t: 'joined';
+  room: string;
+}
+
+/** The server removed this connection from a room (a backend unsubscribed the user). */
 export interface LeftPush {
   t: 'left';
   room: string;
@@ -157,6 +163,7 @@ export type ServerPush =
   | PingPush
   | RefreshPush
   | DisconnectPush
+  | JoinedPush
   | LeftPush
   | UserPush;
 export type ServerFrame = ServerPush | Reply;

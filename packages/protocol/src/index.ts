@@ -8,6 +8,7 @@ export type {
   HistoryCommand,
   HistoryResult,
   JoinCommand,
+  JoinedPush,
   JoinResult,
   JsonObject,
   JsonValue,

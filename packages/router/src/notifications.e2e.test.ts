@@ -116,3 +116,88 @@ describe.each(['memory', 'nats+redis'] as const)('internal services over the bus
     sub.unsubscribe();
   });
 });
+
+describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (backends) => {
+  let sb: TestSwitchboard;
+  let service: Bus;
+  beforeAll(async () => {
+    sb = await startSwitchboard({ backends });
+    service = await sb.connectBus();
+  });
+  afterAll(async () => {
+    await service.close();
+    await sb.stop();
+  });
+  const control = (subject: string, message: object) =>
+    service.publish(subject, encodeJson(message), { headers: { 'sb-kind': 'control' } });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+  it('disconnects every connection of a user with the given code', async () => {
+    const a = await connectSocket(sb.wsUrl, sb.token('mallory'));
+    const b = await connectSocket(sb.wsUrl, sb.token('mallory'));
+    const bystander = await connectSocket(sb.wsUrl, sb.token('trent'));
+    await settle();
+    control(Subjects.user('mallory'), { action: 'disconnect', code: 4503, reason: 'account suspended' });
+    for (const s of [a, b]) {
+      expect((await s.push('disconnect')).reason).toBe('account suspended');
+      expect((await s.closed).code).toBe(4503);
+    }
+    expect(bystander.isOpen()).toBe(true);
+    bystander.close();
+  });
+
+  it('disconnects one connection by id through sb.control.all', async () => {
+    const keep = await connectSocket(sb.wsUrl, sb.token('peggy'));
+    const drop = await openSocketAs(sb, 'peggy');
+    control(Subjects.controlAll, { action: 'disconnect', code: 4503, reason: 'bye', conn: drop.conn });
+    expect((await drop.socket.closed).code).toBe(4503);
+    expect(keep.isOpen()).toBe(true);
+    keep.close();
+  });
+
+  it('subscribes a connected user to a room from the backend, and unsubscribes', async () => {
+    const user = await connectSocket(sb.wsUrl, sb.token('walter', { join: [] }));
+    const publisher = await connectSocket(sb.wsUrl, sb.token('pub'));
+    await settle();
+    control(Subjects.user('walter'), { action: 'subscribe', room: 'vip' });
+    expect(await user.push('joined')).toMatchObject({ room: 'vip', offset: 0 });
+    await publisher.call({ op: 'publish', room: 'vip', event: 'e', data: 1 });
+    expect((await user.push('msg')).data).toBe(1);
+    control(Subjects.user('walter'), { action: 'unsubscribe', room: 'vip' });
+    expect(await user.push('left')).toMatchObject({ room: 'vip', code: 4503 });
+    await publisher.call({ op: 'publish', room: 'vip', event: 'e', data: 2 });
+    await user.call({ op: 'ping' });
+    expect(user.pushes('msg')).toHaveLength(1);
+    // Malformed control messages are ignored.
+    service.publish(Subjects.user('walter'), encodeText('{"action":"explode"'), {
+      headers: { 'sb-kind': 'control' },
+    });
+    await settle();
+    expect(user.isOpen()).toBe(true);
+    user.close();
+    publisher.close();
+  });
+
+  it('hears edge heartbeats with connection counts', async () => {
+    const beats: Array<Record<string, unknown>> = [];
+    const sub = service.subscribe('sb.nodes.>', (msg) =>
+      beats.push(decodeJson(msg.data) as Record<string, unknown>),
+    );
+    const socket = await connectSocket(sb.wsUrl, sb.token('x'));
+    for (let i = 0; i < 80 && !beats.some((b) => (b['connections'] as number) >= 1); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(beats.find((b) => (b['connections'] as number) >= 1)).toMatchObject({
+      kind: 'edge',
+      version: expect.any(String),
+    });
+    sub.unsubscribe();
+    socket.close();
+  });
+});
+
+async function openSocketAs(sb: TestSwitchboard, user: string) {
+  const socket = await connectSocket(sb.wsUrl, sb.token(user));
+  const connected = socket.received.find((f) => 'result' in f) as { result: { conn: string } };
+  return { socket, conn: connected.result.conn };
+}

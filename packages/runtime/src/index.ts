@@ -60,7 +60,7 @@ export { MemoryRevocationStore } from './revocation-store-memory.js';
 export type { RpcHandler } from './rpc.js';
 export { callRpc, parseRequest, serveRpc } from './rpc.js';
 export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
-export type { LifecycleKind } from './subjects.js';
+export type { ControlMessage, LifecycleKind, NodeHeartbeat } from './subjects.js';
 export { DeliveryHeaders, QueueGroups, Subjects, userToken } from './subjects.js';
 export type { BucketState } from './token-bucket.js';
 export { takeTokens } from './token-bucket.js';

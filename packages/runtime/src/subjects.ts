@@ -19,9 +19,35 @@ export const Subjects = {
   apiPublish: 'sb.api.publish',
   /** Internal services notify all connections of a user here. */
   apiUser: 'sb.api.user',
+  /** Control messages every edge receives (e.g. disconnect one connection by id). */
+  controlAll: 'sb.control.all',
+  /** Node heartbeats: `sb.nodes.<kind>` carries a node's id, version and load every few seconds. */
+  nodes: (kind: string): string => `sb.nodes.${kind}`,
   /** Lifecycle events for backends: connect, disconnect, join, leave, publish. */
   event: (kind: LifecycleKind): string => `sb.events.${kind}`,
 } as const;
+
+/**
+ * Control messages to edges, on `Subjects.user(user)` (header kind `control`) or `controlAll`.
+ * `conn` narrows a disconnect to one connection.
+ */
+export type ControlMessage =
+  | { action: 'disconnect'; code: number; reason: string; conn?: string }
+  | { action: 'subscribe'; room: string }
+  | { action: 'unsubscribe'; room: string };
+
+/** What `sb.nodes.*` heartbeats carry. */
+export interface NodeHeartbeat {
+  node: string;
+  kind: string;
+  version: string;
+  startedAt: number;
+  ts: number;
+  /** Open connections (edges). */
+  connections?: number;
+  /** Rooms with local members (edges). */
+  rooms?: number;
+}
 
 export type LifecycleKind = 'connect' | 'disconnect' | 'join' | 'leave' | 'publish';
 

@@ -79,6 +79,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
   const log = createLogger({ level: config.logLevel, name: 'test' });
   let instance: Standalone = await startStandalone(config, { log });
   const ports = { ws: instance.wsPort, http: instance.httpPort };
+  await waitReady(ports.http);
   return {
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
     httpUrl: `http://127.0.0.1:${ports.http}`,
@@ -105,6 +106,24 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
       // Only Switchboard restarts; in nats+redis mode the servers (and Redis's data) stay.
       await instance.stop();
       instance = await startStandalone({ ...config, wsPort: ports.ws, httpPort: ports.http }, { log });
+      await waitReady(ports.http);
     },
   };
+}
+
+/** Like a load balancer: traffic only once /readyz says so (Redis and NATS links are up). */
+async function waitReady(httpPort: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      last = await res.text();
+      if (res.ok) return;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`Switchboard did not become ready in ${timeoutMs} ms: ${last}`);
 }
