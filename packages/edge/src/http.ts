@@ -1,11 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type Listening, listen } from '@switchboard/runtime';
 import type { Edge } from './edge.js';
 
-export interface HttpServers {
-  port: number;
-  close(): Promise<void>;
-}
+export type HttpServers = Listening;
 
 /**
  * The WebSocket port. It speaks only the WebSocket upgrade: a plain HTTP request gets
@@ -23,16 +20,5 @@ export async function listenEdge(edge: Edge, options: { host: string; port: numb
   // Slowloris guard: a client gets this long to finish its request headers.
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.host, options.port);
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { type Listening, listen } from './listen.js';
 
 export interface Readiness {
   ready: boolean;
@@ -8,10 +8,7 @@ export interface Readiness {
   reasons: string[];
 }
 
-export interface HealthServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type HealthServer = Listening;
 
 /**
  * The operations port every process has, apart from any client traffic:
@@ -49,16 +46,5 @@ export async function startHealthServer(options: {
     }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"not found"}');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.host, options.port);
 }

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closesAfterEach } from './contract-support.js';
 import type { HistoryLimits, HistoryStore } from './history-store.js';
 
 export const CONTRACT_HISTORY_LIMITS: HistoryLimits = {
@@ -19,15 +20,8 @@ export function historyStoreContract(
   wipe?: () => Promise<void>,
 ): void {
   describe(`HistoryStore contract: ${name}`, () => {
-    const stores: HistoryStore[] = [];
-    const open = async (limits = CONTRACT_HISTORY_LIMITS) => {
-      const store = await create(limits);
-      stores.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(stores.splice(0).map((s) => s.close()));
-    });
+    const opener = closesAfterEach(create);
+    const open = (limits = CONTRACT_HISTORY_LIMITS) => opener(limits);
 
     it('starts a room at offset 0 with an epoch, then counts 1, 2, 3', async () => {
       const store = await open();

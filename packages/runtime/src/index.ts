@@ -47,6 +47,8 @@ export type { MemoryHistoryOptions } from './history-store-memory.js';
 export { MemoryHistoryStore } from './history-store-memory.js';
 export { randomId } from './ids.js';
 export { decodeJson, decodeText, encodeJson, encodeText } from './json.js';
+export type { Listening } from './listen.js';
+export { listen } from './listen.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { RoomMatcher } from './patterns.js';

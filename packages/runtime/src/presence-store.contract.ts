@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closesAfterEach } from './contract-support.js';
 import type { PresenceStore } from './presence-store.js';
 
 export const CONTRACT_PRESENCE_TTL_MS = 400;
@@ -6,15 +7,8 @@ export const CONTRACT_PRESENCE_TTL_MS = 400;
 /** The presence store contract; `create` returns a store over an empty backend with the given TTL. */
 export function presenceStoreContract(name: string, create: (ttlMs: number) => Promise<PresenceStore>): void {
   describe(`PresenceStore contract: ${name}`, () => {
-    const stores: PresenceStore[] = [];
-    const open = async () => {
-      const store = await create(CONTRACT_PRESENCE_TTL_MS);
-      stores.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(stores.splice(0).map((s) => s.close()));
-    });
+    const opener = closesAfterEach(create);
+    const open = () => opener(CONTRACT_PRESENCE_TTL_MS);
 
     it('adds, lists and removes connections with their public meta', async () => {
       const store = await open();

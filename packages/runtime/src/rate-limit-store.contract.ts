@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closesAfterEach } from './contract-support.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 
 export function rateLimitStoreContract(name: string, create: () => Promise<RateLimitStore>): void {
   describe(`RateLimitStore contract: ${name}`, () => {
-    const stores: RateLimitStore[] = [];
-    const open = async () => {
-      const store = await create();
-      stores.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(stores.splice(0).map((s) => s.close()));
-    });
+    const open = closesAfterEach(create);
 
     it('allows a burst, then refuses with a retry hint', async () => {
       const store = await open();

@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closesAfterEach } from './contract-support.js';
 import type { RevocationStore } from './revocation-store.js';
 
 export function revocationStoreContract(name: string, create: () => Promise<RevocationStore>): void {
   describe(`RevocationStore contract: ${name}`, () => {
-    const stores: RevocationStore[] = [];
-    const open = async () => {
-      const store = await create();
-      stores.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(stores.splice(0).map((s) => s.close()));
-    });
+    const open = closesAfterEach(create);
 
     it('revokes one token by jti until it would expire', async () => {
       const store = await open();
