@@ -27,9 +27,11 @@ import {
   DeliveryHeaders,
   decodeJson,
   encodeJson,
+  inSpan,
   type LifecycleKind,
   type Logger,
   randomId,
+  SpanKind,
   Subjects,
   type Subscription,
   takeTokens,
@@ -368,7 +370,11 @@ export class Edge implements ConnectionOwner {
 
   #run(conn: Connection, command: ClientCommand): void {
     const done = this.#metrics.commandDuration.startTimer({ op: command.op });
-    this.#dispatch(conn, command).then(
+    const attributes: Record<string, string> = { 'switchboard.conn': conn.id };
+    if ('room' in command) attributes['switchboard.room'] = command.room;
+    inSpan(`switchboard ${command.op}`, { kind: SpanKind.SERVER, attributes }, () =>
+      this.#dispatch(conn, command),
+    ).then(
       () => done(),
       (error: unknown) => {
         done();

@@ -1,10 +1,14 @@
 import {
   type Bus,
   type BusHeaders,
+  busAttributes,
+  contextFrom,
   DeliveryHeaders,
   type Logger,
+  SpanKind,
   Subjects,
   type Subscription,
+  tracer,
 } from '@switchboard/runtime';
 import type { Connection } from './connection.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -170,6 +174,24 @@ export class LocalRooms {
     }
     const ts = Number(headers?.[DeliveryHeaders.ts]);
     if (ts > 0) this.#metrics.deliveryLatency.observe(Math.max(0, Date.now() - ts) / 1000);
+    if (headers?.['traceparent'] !== undefined) {
+      // One span per message per edge (not per socket): the last hop of the publisher's trace.
+      tracer()
+        .startSpan(
+          'deliver',
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              ...busAttributes(Subjects.room(room.name), 'receive'),
+              'switchboard.room': room.name,
+              'switchboard.offset': offset,
+              'switchboard.local_members': room.members.size,
+            },
+          },
+          contextFrom(headers),
+        )
+        .end();
+    }
     if (room.epoch === undefined) {
       room.early ??= [];
       if (room.early.length < MAX_EARLY) room.early.push({ data: frame, offset, epoch });

@@ -20,6 +20,7 @@ import {
   Subjects,
   type Subscription,
   serveRpc,
+  traceHeaders,
 } from '@switchboard/runtime';
 import * as v from 'valibot';
 import { messageBody, messageFrame } from './messages.js';
@@ -121,6 +122,7 @@ export function startRouterService(deps: {
       encodeText(messageFrame(room, appended.epoch, appended.offset, stored)),
       {
         headers: {
+          ...traceHeaders(),
           [DeliveryHeaders.kind]: 'msg',
           [DeliveryHeaders.offset]: String(appended.offset),
           [DeliveryHeaders.epoch]: appended.epoch,

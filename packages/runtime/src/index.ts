@@ -66,3 +66,4 @@ export type { ControlMessage, LifecycleKind, NodeHeartbeat } from './subjects.js
 export { DeliveryHeaders, QueueGroups, Subjects, userToken } from './subjects.js';
 export type { BucketState } from './token-bucket.js';
 export { takeTokens } from './token-bucket.js';
+export { busAttributes, contextFrom, inSpan, SpanKind, traceHeaders, tracer } from './tracing.js';

@@ -4,6 +4,7 @@ import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
 import { ClosedError, isUnavailableError, RemoteError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
 import type { Logger } from './logger.js';
+import { busAttributes, contextFrom, inSpan, SpanKind, traceHeaders } from './tracing.js';
 
 /**
  * Request/reply between services on top of the bus. A reply is `{"result": …}` or
@@ -23,7 +24,15 @@ export function serveRpc(
   return bus.subscribe(
     subject,
     (msg) => {
-      void answer(bus, msg, handler, log);
+      void inSpan(
+        msg.subject,
+        {
+          kind: SpanKind.SERVER,
+          attributes: busAttributes(msg.subject, 'process'),
+          parent: contextFrom(msg.headers),
+        },
+        () => answer(bus, msg, handler, log),
+      );
     },
     { queue },
   );
@@ -65,7 +74,9 @@ export async function callRpc<T>(
   body: unknown,
   options: { timeoutMs: number; headers?: BusHeaders },
 ): Promise<T> {
-  const msg = await bus.request(subject, encodeJson(body), options);
+  // The caller's trace continues in the service that answers.
+  const headers = { ...traceHeaders(), ...options.headers };
+  const msg = await bus.request(subject, encodeJson(body), { timeoutMs: options.timeoutMs, headers });
   const reply = decodeJson(msg.data) as {
     result?: T;
     error?: { code: number; message: string; retryAfterMs?: number };

@@ -10,6 +10,7 @@ import {
   startHealthServer,
 } from '@switchboard/runtime';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { startTelemetry } from './telemetry.js';
 
 export interface ServiceContext {
   config: Config;
@@ -48,6 +49,7 @@ export async function runService(
     process.exit(78);
   }
   const log = createLogger({ level: config.logLevel, name: `switchboard-${name}` });
+  const stopTelemetry = await startTelemetry(`switchboard-${name}`, log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
@@ -78,6 +80,7 @@ export async function runService(
       await service?.stop();
       await backends?.close();
       await health.close();
+      await stopTelemetry();
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, 'shutdown failed');

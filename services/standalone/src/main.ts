@@ -1,9 +1,10 @@
 import { createLogger, DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
-import { startStandalone } from '@switchboard/server';
+import { startStandalone, startTelemetry } from '@switchboard/server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();
 const log = createLogger({ level: config.logLevel, name: 'switchboard' });
+const stopTelemetry = await startTelemetry('switchboard', log);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
@@ -33,6 +34,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     switchboard
       .drain(config.drainMs)
       .then(() => switchboard.stop())
+      .then(() => stopTelemetry())
       .then(
         () => process.exit(0),
         (error: unknown) => {
