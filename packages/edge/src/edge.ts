@@ -11,7 +11,6 @@ import {
   errorName,
   HISTORY_LIMIT_MAX,
   type HistoryCommand,
-  isValidRoomName,
   type JoinCommand,
   type Limits,
   type Position,
@@ -24,8 +23,6 @@ import type { JoinReply, RouterClient } from '@switchboard/router';
 import {
   type Bus,
   type ControlMessage,
-  DeliveryHeaders,
-  decodeJson,
   encodeJson,
   inSpan,
   type LifecycleKind,
