@@ -1,1 +1,54 @@
-export {};
+// Protocol types that appear in the SDK's API, so apps need only this package.
+export type {
+  ConnectResult,
+  HistoryResult,
+  JsonValue,
+  MessagePush,
+  Position,
+  PresenceMember,
+  PublishResult,
+} from '@switchboard/protocol';
+export type { BackoffOptions, Jitter } from './backoff.js';
+export { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export type {
+  ClientEvents,
+  ClientOptions,
+  ConnectingEvent,
+  ConnectionState,
+  DisconnectedEvent,
+  DisconnectingEvent,
+  HistoryOptions,
+  JoinedEvent,
+  JoinInfo,
+  JoinOptions,
+  LeftEvent,
+  PresenceEvent,
+  PublishOptions,
+  ReconnectOptions,
+  StateEvent,
+  TokenEvent,
+  TokenProvider,
+  UnrecoveredEvent,
+  UnsentPublish,
+} from './client.js';
+export { DEFAULT_OPTIONS, SDK_NAME, SwitchboardClient } from './client.js';
+export type { RequestOp } from './errors.js';
+export {
+  CancelledError,
+  ClientClosedError,
+  ConnectionClosedError,
+  ConnectionLostError,
+  HeartbeatTimeoutError,
+  NotConnectedError,
+  ProtocolViolationError,
+  QueueFullError,
+  RequestError,
+  SwitchboardError,
+  TimeoutError,
+  TokenProviderError,
+  TransportError,
+} from './errors.js';
+export type { QueueFullPolicy, QueueOptions } from './queue.js';
+export { DEFAULT_QUEUE } from './queue.js';
+export type { UnrecoveredReason } from './stream.js';
+export type { WebSocketConstructor, WebSocketLike } from './transport.js';
