@@ -27,9 +27,18 @@ describe('TokenVerifier', () => {
   const verifier = new TokenVerifier({ secrets: ['old-secret-still-accepted-for-rotation!', SECRET] });
 
   it('returns identity, grants and meta from a good HS256 token (any rotated secret)', async () => {
-    const token = mintToken(SECRET, { user: 'alice', join: ['chat:*'], publish: ['chat:lobby'], meta: { name: 'A' } });
+    const token = mintToken(SECRET, {
+      user: 'alice',
+      join: ['chat:*'],
+      publish: ['chat:lobby'],
+      meta: { name: 'A' },
+    });
     const identity = await verifier.verify(token);
-    expect(identity).toMatchObject({ user: 'alice', grants: { join: ['chat:*'], publish: ['chat:lobby'] }, meta: { name: 'A' } });
+    expect(identity).toMatchObject({
+      user: 'alice',
+      grants: { join: ['chat:*'], publish: ['chat:lobby'] },
+      meta: { name: 'A' },
+    });
     expect(identity.expiresAt).toBeGreaterThan(Date.now());
     expect(canJoin(identity, 'chat:x')).toBe(true);
     expect(canPublish(identity, 'chat:x')).toBe(false);
@@ -56,14 +65,22 @@ describe('TokenVerifier', () => {
   });
 
   it('separates expired and not-yet-valid', async () => {
-    const expired = jwt.sign({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 60 }, SECRET, { algorithm: 'HS256' });
+    const expired = jwt.sign({ sub: 'a', exp: Math.floor(Date.now() / 1000) - 60 }, SECRET, {
+      algorithm: 'HS256',
+    });
     expect(await codeOf(verifier.verify(expired))).toBe(ErrorCode.TokenExpired);
-    const future = jwt.sign({ sub: 'a', nbf: Math.floor(Date.now() / 1000) + 600 }, SECRET, { algorithm: 'HS256' });
+    const future = jwt.sign({ sub: 'a', nbf: Math.floor(Date.now() / 1000) + 600 }, SECRET, {
+      algorithm: 'HS256',
+    });
     expect(await codeOf(verifier.verify(future))).toBe(ErrorCode.TokenNotYetValid);
   });
 
   it('checks issuer and audience when configured', async () => {
-    const strict = new TokenVerifier({ secrets: [SECRET], issuer: 'https://id.example', audience: 'switchboard' });
+    const strict = new TokenVerifier({
+      secrets: [SECRET],
+      issuer: 'https://id.example',
+      audience: 'switchboard',
+    });
     const good = mintToken(SECRET, { user: 'a', issuer: 'https://id.example', audience: 'switchboard' });
     expect((await strict.verify(good)).user).toBe('a');
     const badAud = mintToken(SECRET, { user: 'a', issuer: 'https://id.example', audience: 'other' });
@@ -90,7 +107,12 @@ describe('TokenVerifier', () => {
 
   it('refuses weak RSA keys and unsupported key types at construction', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expect(() => new TokenVerifier({ publicKeys: [weak.publicKey.export({ type: 'spki', format: 'pem' }).toString()] })).toThrow(/2048/);
+    expect(
+      () =>
+        new TokenVerifier({
+          publicKeys: [weak.publicKey.export({ type: 'spki', format: 'pem' }).toString()],
+        }),
+    ).toThrow(/2048/);
     expect(() => new TokenVerifier({})).toThrow(/at least one/);
   });
 });

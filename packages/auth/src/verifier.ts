@@ -52,7 +52,10 @@ export class TokenVerifier {
   constructor(options: VerifierOptions) {
     this.#options = options;
     this.#keys = [
-      ...(options.secrets ?? []).map((s) => ({ algorithm: 'HS256' as const, key: createSecretKey(Buffer.from(s)) })),
+      ...(options.secrets ?? []).map((s) => ({
+        algorithm: 'HS256' as const,
+        key: createSecretKey(Buffer.from(s)),
+      })),
       ...(options.publicKeys ?? []).map(publicKey),
     ];
     if (this.#keys.length === 0) throw new Error('TokenVerifier needs at least one secret or public key');
@@ -143,7 +146,8 @@ function invalid(message: string): RemoteError {
 
 function mapJwtError(error: unknown): RemoteError {
   if (error instanceof jwt.TokenExpiredError) return new RemoteError(ErrorCode.TokenExpired, 'token expired');
-  if (error instanceof jwt.NotBeforeError) return new RemoteError(ErrorCode.TokenNotYetValid, 'token not valid yet');
+  if (error instanceof jwt.NotBeforeError)
+    return new RemoteError(ErrorCode.TokenNotYetValid, 'token not valid yet');
   if (error instanceof jwt.JsonWebTokenError) return invalid(error.message);
   return invalid('token could not be verified');
 }

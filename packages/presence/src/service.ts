@@ -36,7 +36,9 @@ const entry = v.object({
 });
 const joinRequest = v.object({ room, ...entry.entries });
 const leaveRequest = v.object({ room, conn: v.string() });
-const refreshRequest = v.object({ entries: v.pipe(v.array(v.object({ room, ...entry.entries })), v.maxLength(1000)) });
+const refreshRequest = v.object({
+  entries: v.pipe(v.array(v.object({ room, ...entry.entries })), v.maxLength(1000)),
+});
 const listRequest = v.object({
   room,
   user: v.string(),
@@ -92,8 +94,10 @@ export function startPresenceService(deps: {
 
   async function list(body: unknown): Promise<{ members: PresenceMember[] }> {
     const req = parseRequest(listRequest, body);
-    if (!canJoin(req, req.room)) throw new RemoteError(ErrorCode.Forbidden, `not allowed to read room "${req.room}"`);
-    if (!tracked(req.room)) throw new RemoteError(ErrorCode.BadRequest, `presence is off for room "${req.room}"`);
+    if (!canJoin(req, req.room))
+      throw new RemoteError(ErrorCode.Forbidden, `not allowed to read room "${req.room}"`);
+    if (!tracked(req.room))
+      throw new RemoteError(ErrorCode.BadRequest, `presence is off for room "${req.room}"`);
     return { members: (await store.list(req.room)).map(toMember) };
   }
 
@@ -128,7 +132,11 @@ export function startPresenceService(deps: {
   };
 }
 
-function toMember(e: { conn: string; user: string; meta?: Record<string, unknown> | undefined }): PresenceMember {
+function toMember(e: {
+  conn: string;
+  user: string;
+  meta?: Record<string, unknown> | undefined;
+}): PresenceMember {
   return e.meta === undefined
     ? { user: e.user, conn: e.conn }
     : { user: e.user, conn: e.conn, meta: e.meta as PresenceMember['meta'] & object };
