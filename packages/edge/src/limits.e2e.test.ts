@@ -118,10 +118,11 @@ describe('token expiry and refresh', () => {
   });
 
   it('keeps a connection whose token is refreshed before expiry', async () => {
-    const socket = await connectSocket(sb.wsUrl, sb.token('fresh', { ttlS: 1 }));
+    // exp has one-second resolution: ttl 2 s leaves at least 1 s before the first token expires.
+    const socket = await connectSocket(sb.wsUrl, sb.token('fresh', { ttlS: 2 }));
     const result = await socket.call({ op: 'refresh', token: sb.token('fresh', { ttlS: 60 }) });
     expect(result.expiresAt).toBeGreaterThan(Date.now() + 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    await new Promise((resolve) => setTimeout(resolve, 3200));
     expect(socket.isOpen()).toBe(true);
     expect(socket.pushes('refresh')).toHaveLength(0);
     socket.close();
@@ -141,14 +142,14 @@ describe('token expiry and refresh', () => {
 describe('heartbeats', () => {
   let sb: TestSwitchboard;
   beforeAll(async () => {
-    sb = await startSwitchboard({ config: { pingIntervalMs: 150 } });
+    sb = await startSwitchboard({ config: { pingIntervalMs: 500 } });
   });
   afterAll(() => sb.stop());
 
   it('sends app-level pings a browser can see, and keeps answering clients alive', async () => {
     const socket = await connectSocket(sb.wsUrl, sb.token('alive'));
     await socket.push('ping');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     expect(socket.isOpen()).toBe(true);
     socket.close();
   });
@@ -221,7 +222,9 @@ describe('HTTP surface', () => {
     expect(await metric(sb, /switchboard_edge_rooms (\d+)/)).toBe(1);
     y.close();
     await y.closed;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && (await metric(sb, /switchboard_edge_connections (\d+)/)) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
     expect(await metric(sb, /switchboard_edge_rooms (\d+)/)).toBe(0);
     expect(await metric(sb, /switchboard_edge_connections (\d+)/)).toBe(0);
   });
