@@ -161,6 +161,29 @@ describe('LocalRooms ordering', () => {
     expect(offsets(a)).toEqual([1, 2, 1, 2]);
   });
 
+  it('starts a new epoch at offset 1 even when its deliveries crossed', async () => {
+    const a = await member();
+    deliver(1);
+    await settle();
+    history.clear();
+    history.set(1, frameFor(1, 'e2'));
+    deliver(2, 'e2');
+    deliver(1, 'e2');
+    await settle();
+    expect(offsets(a)).toEqual([1, 1, 2]);
+  });
+
+  it('reads the start of a new epoch from history when its first deliveries were lost', async () => {
+    const a = await member();
+    deliver(1);
+    await settle();
+    history.clear();
+    history.set(1, frameFor(1, 'e2'));
+    deliver(2, 'e2');
+    await settle(250);
+    expect(offsets(a)).toEqual([1, 1, 2]);
+  });
+
   it('unsubscribes when the last member leaves', async () => {
     const a = await member();
     expect(rooms.size).toBe(1);

@@ -204,8 +204,9 @@ export class LocalRooms {
     if (epoch !== room.epoch) {
       // The room's history was lost and offsets restarted: follow the new stream.
       this.#log.warn({ room: room.name, from: room.epoch, to: epoch }, 'room epoch changed');
+      // Every stream starts at offset 1: what came before this frame is read from history.
       room.epoch = epoch;
-      room.next = offset;
+      room.next = 1;
       room.outOfOrder = undefined;
       clearTimeout(room.gapTimer);
       room.gapTimer = undefined;
