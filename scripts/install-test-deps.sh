@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests start for real, when they are missing:
-# nats-server and redis-server (cluster-mode tests) and chromium (the browser test).
+# nats-server and redis-server (cluster-mode tests), haproxy (the multi-edge fault tests)
+# and chromium (the browser test).
 set -euo pipefail
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test dependencies present: nats-server, redis-server, chromium"
+  echo "test dependencies present: nats-server, redis-server, haproxy, chromium"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

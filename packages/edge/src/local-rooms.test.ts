@@ -202,6 +202,7 @@ describe('LocalRooms catch-up', () => {
     const router = hub.connect();
     const history = new Map<number, string>();
     const got: number[] = [];
+    let failures = 0;
     const rooms = new LocalRooms({
       bus,
       metrics: new EdgeMetrics(new Registry()),
@@ -213,10 +214,13 @@ describe('LocalRooms catch-up', () => {
           return true;
         },
         overflow: () => {},
-        fetchAfter: async (_room, after, epoch) => ({
-          epoch,
-          messages: [...history.entries()].filter(([o]) => o > after).map(([, f]) => f),
-        }),
+        fetchAfter: async (_room, after, epoch) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error('no responders');
+          }
+          return { epoch, messages: [...history.entries()].filter(([o]) => o > after).map(([, f]) => f) };
+        },
       },
     });
     const conn = {} as Connection;
@@ -234,8 +238,12 @@ describe('LocalRooms catch-up', () => {
     // 2 and 3 were accepted while this edge's bus link was down: never delivered live.
     history.set(2, frameFor(2));
     history.set(3, frameFor(3));
+    // The first history reads fail (no router reachable yet): the catch-up retries.
+    failures = 2;
     rooms.catchUp();
     await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(got).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(got).toEqual([1, 2, 3]);
     await bus.close();
     await router.close();

@@ -28,6 +28,10 @@ interface HeldFrames {
 const GAP_WAIT_MS = 100;
 /** Out-of-order messages held per room at most; more triggers an immediate gap fill. */
 const MAX_OUT_OF_ORDER = 1_000;
+/** A failed history read is retried this many times, backing off from FILL_RETRY_MS. */
+const MAX_FILL_RETRIES = 8;
+const FILL_RETRY_MS = 250;
+const FILL_RETRY_MAX_MS = 5_000;
 /** Messages that arrive before the room's first join reply tells its position. */
 const MAX_EARLY = 1_000;
 
@@ -50,6 +54,9 @@ class LocalRoom {
   early: Array<{ data: Buffer; offset: number; epoch: string }> | undefined = undefined;
   gapTimer: NodeJS.Timeout | undefined = undefined;
   filling = false;
+  /** History reads that failed in a row, and the timer of the next attempt. */
+  fillFailures = 0;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -150,6 +157,7 @@ export class LocalRooms {
     if (room.members.size === 0 && room.joining === undefined) {
       room.subscription?.unsubscribe();
       clearTimeout(room.gapTimer);
+      clearTimeout(room.retryTimer);
       this.#rooms.delete(name);
       this.#metrics.rooms.set(this.#rooms.size);
     }
@@ -251,13 +259,17 @@ export class LocalRooms {
   #fillGap(room: LocalRoom, always = false): void {
     clearTimeout(room.gapTimer);
     room.gapTimer = undefined;
+    clearTimeout(room.retryTimer);
+    room.retryTimer = undefined;
     if (room.filling || (!always && !room.outOfOrder) || room.epoch === undefined) return;
     room.filling = true;
     const epoch = room.epoch;
+    let read = false;
     this.#delivery
       .fetchAfter(room.name, room.next - 1, epoch)
       .then(
         (result) => {
+          read = true;
           if (result.epoch !== epoch || room.epoch !== epoch) return;
           for (const text of result.messages) {
             const offset = offsetOf(text);
@@ -271,6 +283,15 @@ export class LocalRooms {
       )
       .finally(() => {
         room.filling = false;
+        if (this.#rooms.get(room.name) !== room) return;
+        if (!read && room.fillFailures < MAX_FILL_RETRIES) {
+          // History could not be read (no router yet, after an outage): try again, backing off.
+          room.fillFailures++;
+          const delay = Math.min(FILL_RETRY_MAX_MS, FILL_RETRY_MS * 2 ** (room.fillFailures - 1));
+          room.retryTimer = setTimeout(() => this.#fillGap(room, always), delay);
+          return;
+        }
+        room.fillFailures = 0;
         const waiting = room.outOfOrder;
         if (!waiting || waiting.size === 0) return;
         // Still a hole: history no longer has it. Skip to the oldest message we do have.

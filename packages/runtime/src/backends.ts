@@ -72,21 +72,27 @@ export async function openBackends(config: Config, log: Logger, nodeId: string):
       import('ioredis'),
       import('./redis.js'),
     ]);
-    const client = new RedisClient(config.redisUrl, {
-      // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) + Math.floor(Math.random() * 250),
-      connectionName: `switchboard@${nodeId}`,
-    });
-    client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
-    client.on('ready', () => log.info('redis ready'));
-    redis = client;
+    // Created on first use: a process that needs no store (an edge) neither connects to Redis
+    // nor turns unready when Redis is down.
+    const client = (): Redis => {
+      if (redis) return redis;
+      const created = new RedisClient(config.redisUrl, {
+        // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) + Math.floor(Math.random() * 250),
+        connectionName: `switchboard@${nodeId}`,
+      });
+      created.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
+      created.on('ready', () => log.info('redis ready'));
+      redis = created;
+      return created;
+    };
     stores = {
-      history: () => new redisStores.RedisHistoryStore(client, historyLimits),
-      presence: () => new redisStores.RedisPresenceStore(client, { ttlMs: config.presenceTtlMs }),
-      rateLimits: () => new redisStores.RedisRateLimitStore(client),
-      revocations: () => new redisStores.RedisRevocationStore(client),
+      history: () => new redisStores.RedisHistoryStore(client(), historyLimits),
+      presence: () => new redisStores.RedisPresenceStore(client(), { ttlMs: config.presenceTtlMs }),
+      rateLimits: () => new redisStores.RedisRateLimitStore(client()),
+      revocations: () => new redisStores.RedisRevocationStore(client()),
     };
   }
 
