@@ -1,5 +1,12 @@
 import type { PresenceMember } from '@switchboard/protocol';
-import { type Bus, callRpc, type PresenceEntry, Subjects } from '@switchboard/runtime';
+import {
+  type Bus,
+  callRpc,
+  type PresenceCount,
+  type PresenceEntry,
+  type PresenceRoomsPage,
+  Subjects,
+} from '@switchboard/runtime';
 
 export interface PresenceListRequest {
   room: string;
@@ -27,5 +34,13 @@ export class PresenceClient {
   }
   list(req: PresenceListRequest): Promise<{ members: PresenceMember[] }> {
     return callRpc(this.#bus, Subjects.presenceList, req, { timeoutMs: this.#timeoutMs });
+  }
+  /** Connections and distinct users in a room; `tracked: false` when presence is off for it. */
+  count(room: string): Promise<PresenceCount & { tracked: boolean }> {
+    return callRpc(this.#bus, Subjects.presenceCount, { room }, { timeoutMs: this.#timeoutMs });
+  }
+  /** Rooms with at least one member, in name order, after `cursor`. */
+  rooms(options: { cursor?: string; limit?: number } = {}): Promise<PresenceRoomsPage> {
+    return callRpc(this.#bus, Subjects.presenceRooms, options, { timeoutMs: this.#timeoutMs });
   }
 }

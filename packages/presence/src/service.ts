@@ -6,7 +6,9 @@ import {
   DeliveryHeaders,
   encodeText,
   type Logger,
+  type PresenceCount,
   type PresenceEntry,
+  type PresenceRoomsPage,
   type PresenceStore,
   parseRequest,
   QueueGroups,
@@ -43,6 +45,13 @@ const listRequest = v.object({
   room,
   user: v.string(),
   grants: v.object({ join: v.array(v.string()), publish: v.array(v.string()) }),
+});
+
+const countRequest = v.object({ room });
+/** Room names are ASCII; a cursor is the last room of the previous page. */
+const roomsRequest = v.object({
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(128))),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
 });
 
 /**
@@ -101,6 +110,19 @@ export function startPresenceService(deps: {
     return { members: (await store.list(req.room)).map(toMember) };
   }
 
+  /** Trusted callers only (the API service): counts need no grants, like `sb.api.*`. */
+  async function count(body: unknown): Promise<PresenceCount & { tracked: boolean }> {
+    const req = parseRequest(countRequest, body);
+    if (!tracked(req.room)) return { connections: 0, users: 0, tracked: false };
+    return { ...(await store.count(req.room)), tracked: true };
+  }
+
+  /** Trusted callers only (the API service): every room with members, a page at a time. */
+  async function rooms(body: unknown): Promise<PresenceRoomsPage> {
+    const req = parseRequest(roomsRequest, body);
+    return store.rooms({ limit: req.limit, ...(req.cursor ? { cursor: req.cursor } : {}) });
+  }
+
   async function sweep(): Promise<void> {
     const expired = await store.sweep();
     const byRoom = new Map<string, PresenceMember[]>();
@@ -118,6 +140,8 @@ export function startPresenceService(deps: {
     serveRpc(bus, Subjects.presenceLeave, QueueGroups.presence, leave, log),
     serveRpc(bus, Subjects.presenceRefresh, QueueGroups.presence, refresh, log),
     serveRpc(bus, Subjects.presenceList, QueueGroups.presence, list, log),
+    serveRpc(bus, Subjects.presenceCount, QueueGroups.presence, count, log),
+    serveRpc(bus, Subjects.presenceRooms, QueueGroups.presence, rooms, log),
   ];
   const timer = setInterval(() => {
     sweep().catch((error: unknown) => log.warn({ err: error }, 'presence sweep failed'));

@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('asks for JWT keys only where tokens are verified', () => {
+    expect(() => loadConfig({ SB_ENV: 'production' }, 'auth')).toThrow(/needs SB_JWT_SECRETS/);
+    for (const role of ['edge', 'router', 'presence'] as const) {
+      expect(loadConfig({ SB_ENV: 'production', SB_API_KEYS: 'k'.repeat(32) }, role).env).toBe('production');
+    }
+  });
+
   it('refuses one port for WebSockets and health', () => {
     expect(() => loadConfig({ SB_WS_PORT: '9000', SB_HTTP_PORT: '9000' })).toThrow(/must differ/);
   });

@@ -293,6 +293,45 @@ export const SETTINGS = {
     'a presence entry not refreshed for this long is dropped (edges refresh every TTL/3)',
     int(1_000, 3_600_000),
   ),
+
+  grpcHost: setting(
+    'SB_GRPC_HOST',
+    '0.0.0.0',
+    'gRPC server API listen address (api service, pnpm start)',
+    String,
+  ),
+  grpcPort: setting('SB_GRPC_PORT', 50_051, 'gRPC server API port (docs/api.md)', port),
+  apiKeys: setting(
+    'SB_API_KEYS',
+    [] as string[],
+    'server API keys, comma-separated (several for rotation; 32+ bytes each in production); development uses the dev key when unset',
+    list,
+    true,
+  ),
+  apiInsecure: setting(
+    'SB_API_INSECURE',
+    false,
+    'serve the server API without API keys (local development only; refused in production)',
+    bool,
+  ),
+  grpcTlsCertFile: setting(
+    'SB_GRPC_TLS_CERT_FILE',
+    undefined as string | undefined,
+    'PEM certificate chain for the gRPC API (TLS when set, with SB_GRPC_TLS_KEY_FILE)',
+    optionalString,
+  ),
+  grpcTlsKeyFile: setting(
+    'SB_GRPC_TLS_KEY_FILE',
+    undefined as string | undefined,
+    'PEM private key for SB_GRPC_TLS_CERT_FILE',
+    optionalString,
+  ),
+  grpcTlsCaFile: setting(
+    'SB_GRPC_TLS_CA_FILE',
+    undefined as string | undefined,
+    'PEM CA bundle: when set, API clients must present a certificate it signed (mTLS)',
+    optionalString,
+  ),
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -301,8 +340,23 @@ export type Config = { [K in keyof Settings]: Settings[K]['default'] };
 /** The development HS256 secret `pnpm start` uses when none is configured. Refused in production. */
 export const DEV_JWT_SECRET = 'switchboard-dev-secret-do-not-use-in-production';
 
+/**
+ * The server API key `pnpm start` accepts when SB_API_KEYS is unset (development only; the
+ * start-up log says so). Refused in production.
+ */
+export const DEV_API_KEY = 'switchboard-dev-api-key';
+
+/**
+ * Which process reads the configuration: checks that concern one service apply only there
+ * (only token verifiers need JWT keys, so an internet-facing edge never holds the secret).
+ */
+export type ConfigRole = 'standalone' | 'edge' | 'auth' | 'router' | 'presence' | 'api';
+
 /** Reads and validates configuration. Throws `ConfigError` listing every problem. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  role: ConfigRole = 'standalone',
+): Config {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   const known = new Set<string>();
@@ -327,15 +381,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
   }
   const config = out as Config;
-  if (problems.length === 0) problems.push(...crossChecks(config));
+  if (problems.length === 0) problems.push(...crossChecks(config, role));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-function crossChecks(config: Config): string[] {
+function crossChecks(config: Config, role: ConfigRole): string[] {
   const problems: string[] = [];
+  const verifiesTokens = role === 'standalone' || role === 'auth';
   if (config.env === 'production') {
-    if (config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
+    if (verifiesTokens && config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
       problems.push(
         'SB_ENV=production needs SB_JWT_SECRETS or SB_JWT_PUBLIC_KEY_FILES (the dev secret is refused)',
       );
@@ -346,6 +401,22 @@ function crossChecks(config: Config): string[] {
       if (secret === DEV_JWT_SECRET)
         problems.push('SB_JWT_SECRETS: the development secret is refused in production');
     }
+  }
+  if (config.env === 'production') {
+    if (config.apiInsecure) problems.push('SB_API_INSECURE=true is refused in production: set SB_API_KEYS');
+    for (const key of config.apiKeys) {
+      if (Buffer.byteLength(key) < 32)
+        problems.push('SB_API_KEYS: every key needs 32 bytes or more in production');
+      if (key === DEV_API_KEY) problems.push('SB_API_KEYS: the development API key is refused in production');
+    }
+  }
+  if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
+    problems.push('SB_GRPC_TLS_CERT_FILE and SB_GRPC_TLS_KEY_FILE go together: set both or neither');
+  }
+  if (config.grpcTlsCaFile !== undefined && config.grpcTlsCertFile === undefined) {
+    problems.push(
+      'SB_GRPC_TLS_CA_FILE (client certificates) needs SB_GRPC_TLS_CERT_FILE and SB_GRPC_TLS_KEY_FILE',
+    );
   }
   if (config.connectionBurst < config.connectionRate / 10) {
     problems.push('SB_CONNECTION_BURST is too small for SB_CONNECTION_RATE: use at least rate/10');
@@ -360,6 +431,15 @@ function crossChecks(config: Config): string[] {
 export function effectiveJwtSecrets(config: Config): string[] {
   if (config.jwtSecrets.length > 0 || config.jwtPublicKeyFiles.length > 0) return config.jwtSecrets;
   return config.env === 'development' ? [DEV_JWT_SECRET] : [];
+}
+
+/**
+ * The server API keys in force: the configured ones, or the dev key in development. Empty
+ * means the API must not start (production without keys), unless SB_API_INSECURE is set.
+ */
+export function effectiveApiKeys(config: Config): string[] {
+  if (config.apiKeys.length > 0) return config.apiKeys;
+  return config.env === 'development' ? [DEV_API_KEY] : [];
 }
 
 /** Rows for the README configuration table. */
@@ -404,9 +484,12 @@ function levenshtein(a: string, b: string): number {
 }
 
 /** For entry points: loads config or prints every problem and exits with EX_CONFIG (78). */
-export function loadConfigOrExit(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+export function loadConfigOrExit(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  role: ConfigRole = 'standalone',
+): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, role);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Switchboard cannot start: ${error.message}\n`);

@@ -12,11 +12,13 @@ export type {
   Subscription,
 } from './bus.js';
 export { MemoryBus, MemoryBusHub } from './bus-memory.js';
-export type { Config } from './config.js';
+export type { Config, ConfigRole } from './config.js';
 export {
   configTable,
+  DEV_API_KEY,
   DEV_JWT_SECRET,
   describeSettings,
+  effectiveApiKeys,
   effectiveJwtSecrets,
   loadConfig,
   loadConfigOrExit,
@@ -53,7 +55,13 @@ export type { Logger, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { RoomMatcher } from './patterns.js';
 export { anyPatternMatches, roomPatternMatches } from './patterns.js';
-export type { PresenceCount, PresenceEntry, PresenceStore } from './presence-store.js';
+export type {
+  PresenceCount,
+  PresenceEntry,
+  PresenceRoom,
+  PresenceRoomsPage,
+  PresenceStore,
+} from './presence-store.js';
 export { MemoryPresenceStore } from './presence-store-memory.js';
 export type { RateLimitResult, RateLimitRule, RateLimitStore } from './rate-limit-store.js';
 export { MemoryRateLimitStore } from './rate-limit-store-memory.js';

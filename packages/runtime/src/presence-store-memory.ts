@@ -1,4 +1,10 @@
-import type { PresenceCount, PresenceEntry, PresenceStore } from './presence-store.js';
+import type {
+  PresenceCount,
+  PresenceEntry,
+  PresenceRoom,
+  PresenceRoomsPage,
+  PresenceStore,
+} from './presence-store.js';
 
 interface Stored {
   entry: PresenceEntry;
@@ -49,6 +55,22 @@ export class MemoryPresenceStore implements PresenceStore {
   async count(room: string): Promise<PresenceCount> {
     const entries = await this.list(room);
     return { connections: entries.length, users: new Set(entries.map((e) => e.user)).size };
+  }
+
+  async rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const names = [...this.#rooms.keys()]
+      .filter((room) => options.cursor === undefined || room > options.cursor)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: PresenceRoom[] = [];
+    for (const room of names) {
+      const count = await this.count(room);
+      if (count.connections === 0) continue;
+      // One more than asked tells whether there is a next page.
+      if (out.length === limit) return { rooms: out, nextCursor: out[limit - 1]!.room };
+      out.push({ room, ...count });
+    }
+    return { rooms: out };
   }
 
   async sweep(): Promise<Array<{ room: string; entry: PresenceEntry }>> {

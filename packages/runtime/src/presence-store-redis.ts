@@ -12,7 +12,13 @@ import {
 } from './history-store-redis.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import type { PresenceCount, PresenceEntry, PresenceStore } from './presence-store.js';
+import type {
+  PresenceCount,
+  PresenceEntry,
+  PresenceRoom,
+  PresenceRoomsPage,
+  PresenceStore,
+} from './presence-store.js';
 
 /*
  * Layout:
@@ -29,6 +35,13 @@ import type { PresenceCount, PresenceEntry, PresenceStore } from './presence-sto
  *     drops an item only if its index score is still due — a refresh that raced the sweep has
  *     already raised the score, or its ZADD comes afterwards and puts the item back.
  * Indexing per connection rather than per room lets `sweep` find exactly what is due.
+ *
+ * The room index, for `rooms()` (two keys in one slot, so cleaning it is atomic):
+ *   <prefix>:pr:{rooms}:lex  ZSET  room → 0 (all scores equal: ordered by name, paged by ZRANGEBYLEX)
+ *   <prefix>:pr:{rooms}:exp  ZSET  room → latest expiry of any of its members (ZADD GT)
+ * `add` puts the room in both. A room is dropped from them only once its latest expiry has
+ * passed (then it has no live member, whatever happened since); a room emptied by `remove`
+ * stays listed as a candidate until then, and `rooms()` skips it because it counts members.
  */
 
 const ADD = new RedisScript(`
@@ -128,6 +141,20 @@ end
 return 0
 `);
 
+const ROOMS_UNINDEX = new RedisScript(`
+-- KEYS: lex, exp; ARGV: batch size. Drops rooms whose latest member expiry has passed.
+${LUA_NOW_MS}
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[1])
+for _, room in ipairs(due) do
+  redis.call('ZREM', KEYS[1], room)
+  redis.call('ZREM', KEYS[2], room)
+end
+return #due
+`);
+
+/** Room names read per round trip by `rooms()`. */
+const ROOMS_BATCH = 200;
+
 /** Due index items handled per round trip, and rounds per `sweep()` (the rest waits for the next). */
 const SWEEP_BATCH = 500;
 const SWEEP_MAX_ROUNDS = 20;
@@ -170,7 +197,14 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
       'presence add',
     );
     const expires = replyInt(reply[1], 'presence add');
-    await this.redis.zadd(this.#index(), expires, indexItem(room, entry.conn));
+    const [lex, exp] = this.#roomIndex();
+    await this.redis
+      .pipeline()
+      .zadd(this.#index(), expires, indexItem(room, entry.conn))
+      .zadd(lex, 0, room)
+      .zadd(exp, 'GT', expires, room)
+      .exec()
+      .then(throwPipelineError);
     return replyInt(reply[0], 'presence add') === 1;
   }
 
@@ -198,8 +232,32 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
     return { connections: replyInt(reply[0], 'presence count'), users: replyInt(reply[1], 'presence count') };
   }
 
+  async rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage> {
+    this.assertOpen();
+    const limit = Math.max(1, Math.floor(options.limit));
+    const [lex] = this.#roomIndex();
+    const out: PresenceRoom[] = [];
+    let from = options.cursor === undefined ? '-' : `(${options.cursor}`;
+    for (;;) {
+      const names = (await this.redis.zrangebylex(lex, from, '+', 'LIMIT', 0, ROOMS_BATCH)).map((n) =>
+        replyString(n, 'presence rooms'),
+      );
+      const counts = await Promise.all(names.map((room) => this.count(room)));
+      for (let i = 0; i < names.length; i++) {
+        const count = counts[i]!;
+        if (count.connections === 0) continue;
+        // One more than asked tells whether there is a next page.
+        if (out.length === limit) return { rooms: out, nextCursor: out[limit - 1]!.room };
+        out.push({ room: names[i]!, ...count });
+      }
+      if (names.length < ROOMS_BATCH) return { rooms: out };
+      from = `(${names[names.length - 1]!}`;
+    }
+  }
+
   async sweep(): Promise<Array<{ room: string; entry: PresenceEntry }>> {
     this.assertOpen();
+    await ROOMS_UNINDEX.run(this.redis, this.#roomIndex(), [SWEEP_BATCH]);
     const removed: Array<{ room: string; entry: PresenceEntry }> = [];
     for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
       const items = replyArray(
@@ -240,6 +298,10 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
   #keys(room: string): [string, string] {
     const base = `${this.prefix}:p:${hashTag(room)}`;
     return [`${base}:exp`, `${base}:e`];
+  }
+
+  #roomIndex(): [string, string] {
+    return [`${this.prefix}:pr:{rooms}:lex`, `${this.prefix}:pr:{rooms}:exp`];
   }
 
   #index(): string {
@@ -285,6 +347,11 @@ function parseIndexItem(item: string): { room: string; conn: string } | undefine
     // Falls through.
   }
   return undefined;
+}
+
+/** A pipeline resolves per-command errors instead of rejecting: surface the first. */
+function throwPipelineError(results: Array<[Error | null, unknown]> | null): void {
+  for (const [error] of results ?? []) if (error) throw error;
 }
 
 /** ioredis exports ReplyError untyped; server error replies carry this name. */

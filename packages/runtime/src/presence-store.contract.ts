@@ -46,6 +46,45 @@ export function presenceStoreContract(name: string, create: (ttlMs: number) => P
       expect(await store.list('pb')).toEqual([]);
     });
 
+    it('lists rooms with live members and their counts, in name order, a page at a time', async () => {
+      const store = await open();
+      expect(await store.rooms({ limit: 10 })).toEqual({ rooms: [] });
+      await store.add('r:b', { conn: 'c1', user: 'alice' });
+      await store.add('r:b', { conn: 'c2', user: 'alice' });
+      await store.add('r:a', { conn: 'c3', user: 'bob' });
+      await store.add('r:c', { conn: 'c4', user: 'bob' });
+      await store.add('r:d', { conn: 'c5', user: 'carol' });
+      await store.remove('r:c', 'c4'); // emptied: not listed
+      const first = await store.rooms({ limit: 2 });
+      expect(first).toEqual({
+        rooms: [
+          { room: 'r:a', connections: 1, users: 1 },
+          { room: 'r:b', connections: 2, users: 1 },
+        ],
+        nextCursor: 'r:b',
+      });
+      const second = await store.rooms({ cursor: first.nextCursor!, limit: 2 });
+      expect(second).toEqual({ rooms: [{ room: 'r:d', connections: 1, users: 1 }] });
+      expect(await store.rooms({ cursor: 'r:d', limit: 2 })).toEqual({ rooms: [] });
+      // Exactly `limit` rooms left: no next page.
+      expect(await store.rooms({ cursor: 'r:a', limit: 2 })).toEqual({
+        rooms: [
+          { room: 'r:b', connections: 2, users: 1 },
+          { room: 'r:d', connections: 1, users: 1 },
+        ],
+      });
+    });
+
+    it('does not list rooms whose members all expired', async () => {
+      const store = await open();
+      await store.add('r:gone', { conn: 'c1', user: 'alice' });
+      await sleep(CONTRACT_PRESENCE_TTL_MS + 150);
+      await store.add('r:live', { conn: 'c2', user: 'bob' });
+      expect((await store.rooms({ limit: 10 })).rooms.map((r) => r.room)).toEqual(['r:live']);
+      await store.sweep();
+      expect((await store.rooms({ limit: 10 })).rooms.map((r) => r.room)).toEqual(['r:live']);
+    });
+
     it('expires entries not refreshed within the TTL, and sweep returns them once', async () => {
       const store = await open();
       await store.add('p4', { conn: 'stale', user: 'alice' });

@@ -18,6 +18,20 @@ export interface PresenceCount {
   users: number;
 }
 
+/** One room with live members, as `rooms()` lists it. */
+export interface PresenceRoom {
+  room: string;
+  connections: number;
+  users: number;
+}
+
+export interface PresenceRoomsPage {
+  /** Rooms with at least one live member, in name order (by UTF-16 code unit; room names are ASCII). */
+  rooms: PresenceRoom[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
 export interface PresenceStore {
   /** Adds or refreshes an entry. Resolves true when the connection was not present before. */
   add(room: string, entry: PresenceEntry): Promise<boolean>;
@@ -25,6 +39,8 @@ export interface PresenceStore {
   remove(room: string, conn: string): Promise<PresenceEntry | undefined>;
   list(room: string): Promise<PresenceEntry[]>;
   count(room: string): Promise<PresenceCount>;
+  /** Rooms with at least one live member after `cursor` (a room name), at most `limit` of them. */
+  rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage>;
   /** Removes entries whose TTL ran out and returns them. */
   sweep(): Promise<Array<{ room: string; entry: PresenceEntry }>>;
   close(): Promise<void>;

@@ -11,6 +11,10 @@ export const Subjects = {
   presenceLeave: 'sb.presence.leave',
   presenceRefresh: 'sb.presence.refresh',
   presenceList: 'sb.presence.list',
+  /** Connections and distinct users in a room (the API's PresenceStats). */
+  presenceCount: 'sb.presence.count',
+  /** Rooms with at least one member and their counts, a page at a time (the API's Rooms). */
+  presenceRooms: 'sb.presence.rooms',
   /** Room deliveries: messages and presence diffs, as ready-to-send client frames. */
   room: (room: string): string => `sb.room.${room}`,
   /** Deliveries to every connection of one user (edges listen while the user is connected to them). */

@@ -3,6 +3,7 @@ import {
   type Backends,
   ClosedError,
   type Config,
+  type ConfigRole,
   createLogger,
   type Logger,
   loadConfigOrExit,
@@ -37,10 +38,10 @@ const RETRY_MS = 1_000;
  * unready, drain, stop, close links, exit.
  */
 export async function runService(
-  name: string,
+  name: ConfigRole,
   start: (ctx: ServiceContext) => Promise<ServiceProcess>,
 ): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, name);
   if (config.bus !== 'nats') {
     process.stderr.write(
       `Switchboard cannot start: services/${name} runs as its own process only with SB_BUS=nats ` +

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { type ApiServer, apiSettings, startApiServer } from '@switchboard/api';
 import { AuthClient, startAuthService, TokenVerifier } from '@switchboard/auth';
 import { Edge, EdgeMetrics, listenEdge } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
@@ -9,6 +10,7 @@ import {
   type Bus,
   type Config,
   ConfigError,
+  DEV_API_KEY,
   effectiveJwtSecrets,
   type Logger,
   openBackends,
@@ -19,6 +21,8 @@ import { Registry } from 'prom-client';
 export interface Standalone {
   wsPort: number;
   httpPort: number;
+  /** The gRPC server API's port; undefined when it is off (production without SB_API_KEYS). */
+  grpcPort: number | undefined;
   edge: Edge;
   /** A new bus client, as an internal service would have (tests publish notifications with it). */
   connectBus(): Promise<Bus>;
@@ -44,6 +48,7 @@ export async function startStandalone(
 
   const edgeNode = await startEdgeNode(config, backends, registry, log, nodeId);
   const edge = edgeNode.edge;
+  const api = await startEmbeddedApi(config, backends, log, nodeId);
   const health = await startHealthServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -59,18 +64,77 @@ export async function startStandalone(
   return {
     wsPort: edgeNode.port,
     httpPort: health.port,
+    grpcPort: api?.port,
     edge,
     connectBus: () => backends.connectBus('test'),
     drain: (windowMs) => edge.drain(windowMs),
     async stop() {
       if (stopped) return;
       stopped = true;
+      await api?.stop();
       await edgeNode.stop();
       for (const service of services) service.stop();
       await backends.close();
       await health.close();
     },
   };
+}
+
+// ---- the gRPC server API (docs/api.md) --------------------------------------------------------
+
+/**
+ * The API in the all-in-one process. In production without SB_API_KEYS it stays off (with a
+ * warning) rather than stopping the WebSocket service; the dedicated api service refuses to start.
+ */
+async function startEmbeddedApi(
+  config: Config,
+  backends: Backends,
+  log: Logger,
+  nodeId: string,
+): Promise<ApiServer | undefined> {
+  if (config.env === 'production' && config.apiKeys.length === 0 && !config.apiInsecure) {
+    log.warn('server API off: set SB_API_KEYS to serve it (docs/api.md)');
+    return undefined;
+  }
+  return startApiNode(config, backends, log, `${nodeId}-api`);
+}
+
+/** The gRPC server API on its own bus client; logs where it listens and whether the dev key is in force. */
+export async function startApiNode(
+  config: Config,
+  backends: Backends,
+  log: Logger,
+  nodeId: string,
+  problems?: () => string[],
+): Promise<ApiServer> {
+  const settings = apiSettings(config);
+  const apiLog = log.child({ svc: 'api' });
+  const server = await startApiServer({
+    bus: await backends.connectBus('api'),
+    log: apiLog,
+    nodeId,
+    host: settings.host,
+    port: settings.port,
+    keys: settings.keys,
+    insecure: settings.insecure,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+    timeoutMs: settings.timeoutMs,
+    problems: () => [...backends.problems(), ...(problems?.() ?? [])],
+  });
+  apiLog.info(
+    {
+      grpc: `${settings.host}:${server.port}`,
+      tls: settings.tls ? (settings.tls.ca ? 'mtls' : 'tls') : 'off',
+    },
+    'server API (gRPC) listening',
+  );
+  if (settings.usingDevKey) {
+    apiLog.warn(
+      `server API uses the development API key "${DEV_API_KEY}" — try: pnpm switchboard info --api-key ${DEV_API_KEY}`,
+    );
+  }
+  if (settings.insecure) apiLog.warn('server API accepts calls WITHOUT an API key (SB_API_INSECURE=true)');
+  return server;
 }
 
 /** The edge: its bus client, the WebSocket listener, heartbeats. */

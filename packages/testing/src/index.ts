@@ -1,6 +1,19 @@
+export type {
+  Cluster,
+  ClusterOptions,
+  ClusterProcess,
+  ClusterRole,
+  ClusterStatusRow,
+  ExitInfo,
+  HaproxyHandle,
+  HaproxyOptions,
+  HaproxyServerState,
+  Readiness,
+} from './cluster.js';
+export { CLUSTER_SECRET, startCluster } from './cluster.js';
 export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOptions } from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';
 export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';
 export { connectSocket, openSocket } from './socket.js';
 export type { BackendKind, StartOptions, TestSwitchboard } from './switchboard.js';
-export { startSwitchboard, TEST_SECRET } from './switchboard.js';
+export { startSwitchboard, TEST_API_KEY, TEST_SECRET } from './switchboard.js';

@@ -9,6 +9,8 @@ import {
 } from './servers.js';
 
 export const TEST_SECRET = 'switchboard-test-secret-0123456789abcdef';
+/** The server API key test servers accept (`TestSwitchboard.apiKey`). */
+export const TEST_API_KEY = 'switchboard-test-api-key-0123456789abcdef';
 
 export type BackendKind = 'memory' | 'nats+redis';
 
@@ -30,6 +32,10 @@ export interface TestSwitchboard {
   httpUrl: string;
   /** The HS256 secret the server accepts. */
   secret: string;
+  /** `127.0.0.1:<port>` of the gRPC server API (docs/api.md). */
+  grpcUrl: string;
+  /** An API key the server API accepts. */
+  apiKey: string;
   config: Config;
   /** Mints a token for `user`; grants default to join and publish on every room ('*'). */
   token(
@@ -65,6 +71,9 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
     httpPort: 0,
     logLevel: (process.env['SB_TEST_LOG'] as LogLevel | undefined) ?? 'silent',
     jwtSecrets: [TEST_SECRET],
+    grpcHost: '127.0.0.1',
+    grpcPort: 0,
+    apiKeys: [TEST_API_KEY],
     drainMs: 0,
     ...(servers
       ? {
@@ -78,12 +87,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
   };
   const log = createLogger({ level: config.logLevel, name: 'test' });
   let instance: Standalone = await startStandalone(config, { log });
-  const ports = { ws: instance.wsPort, http: instance.httpPort };
+  const ports = { ws: instance.wsPort, http: instance.httpPort, grpc: instance.grpcPort ?? 0 };
   await waitReady(ports.http);
   return {
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
     httpUrl: `http://127.0.0.1:${ports.http}`,
     secret: TEST_SECRET,
+    grpcUrl: `127.0.0.1:${ports.grpc}`,
+    apiKey: config.apiKeys[0] ?? TEST_API_KEY,
     config,
     token: (user, o = {}) =>
       mintToken(TEST_SECRET, {
@@ -105,7 +116,10 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
     async restart() {
       // Only Switchboard restarts; in nats+redis mode the servers (and Redis's data) stay.
       await instance.stop();
-      instance = await startStandalone({ ...config, wsPort: ports.ws, httpPort: ports.http }, { log });
+      instance = await startStandalone(
+        { ...config, wsPort: ports.ws, httpPort: ports.http, grpcPort: ports.grpc },
+        { log },
+      );
       await waitReady(ports.http);
     },
   };

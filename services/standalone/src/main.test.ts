@@ -28,7 +28,7 @@ function run(file: string, args: string[], env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function until<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(probe: () => T | undefined, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -42,7 +42,8 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-describe('pnpm start (services/standalone/src/main.ts)', () => {
+// Spawning tsx processes is slow on a loaded 2-core box: generous per-test limits.
+describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, () => {
   it('refuses bad configuration with a message that says what to fix, exit code 78', async () => {
     const proc = run('main.ts', [], { SB_WS_PROT: '1', SB_HTTP_PORT: 'ninety' });
     expect(await proc.exited).toBe(78);
@@ -57,6 +58,7 @@ describe('pnpm start (services/standalone/src/main.ts)', () => {
       SB_HTTP_HOST: '127.0.0.1',
       SB_HTTP_PORT: '0',
       SB_DRAIN_MS: '200',
+      SB_GRPC_PORT: '0',
     });
     const ready = await until(
       () =>
@@ -75,7 +77,7 @@ describe('pnpm start (services/standalone/src/main.ts)', () => {
   });
 });
 
-describe('pnpm token (services/standalone/src/token.ts)', () => {
+describe('pnpm token (services/standalone/src/token.ts)', { timeout: 60_000 }, () => {
   it('prints a dev token with the requested grants and name', async () => {
     const proc = run(
       'token.ts',

@@ -1,0 +1,225 @@
+import { CloseCode, ErrorCode, type JsonValue, type PresenceMember } from '@switchboard/protocol';
+import {
+  type Bus,
+  type ControlMessage,
+  callRpc,
+  DeliveryHeaders,
+  encodeJson,
+  type PresenceRoomsPage,
+  Subjects,
+} from '@switchboard/runtime';
+import { SwitchboardApiError, toApiError, validate } from './errors.js';
+import type { NodeTable } from './nodes.js';
+import {
+  type BroadcastInput,
+  type BroadcastRoomResult,
+  broadcastSchema,
+  type DisconnectInput,
+  disconnectSchema,
+  type HistoryInput,
+  type HistoryMessage,
+  type HistoryResult,
+  historySchema,
+  type InfoResult,
+  type Member,
+  type PresenceStats,
+  type PublishInput,
+  type PublishResult,
+  type PublishToUserInput,
+  publishSchema,
+  publishToUserSchema,
+  ROOMS_LIMIT_DEFAULT,
+  type RoomsInput,
+  type RoomsPage,
+  roomOnlySchema,
+  roomsSchema,
+  type SubscribeInput,
+  subscribeSchema,
+} from './schemas.js';
+
+/** The identity the API uses towards services that authorize by grants (presence list, history). */
+export const API_REQUESTER = '@api';
+export const DEFAULT_DISCONNECT_REASON = 'disconnected by the server';
+
+export interface CallOptions {
+  /** Bus request timeout for this call (default: the core's). */
+  timeoutMs?: number;
+}
+
+/**
+ * Every server API operation, on the bus: transport-independent. The gRPC server calls it after
+ * authentication; the server SDK's NATS transport calls it in-process. Each method validates its
+ * input with the shared schemas and throws `SwitchboardApiError`.
+ */
+export class ApiCore {
+  readonly #bus: Bus;
+  readonly #timeoutMs: number;
+  readonly #nodes: NodeTable | undefined;
+
+  constructor(options: { bus: Bus; timeoutMs: number; nodes?: NodeTable }) {
+    this.#bus = options.bus;
+    this.#timeoutMs = options.timeoutMs;
+    this.#nodes = options.nodes;
+  }
+
+  async publish(input: PublishInput, options?: CallOptions): Promise<PublishResult> {
+    const req = validate(publishSchema, input);
+    return this.#publishOne(req.room, req, options);
+  }
+
+  async broadcast(input: BroadcastInput, options?: CallOptions): Promise<BroadcastRoomResult[]> {
+    const req = validate(broadcastSchema, input);
+    return Promise.all(
+      req.rooms.map(async (room): Promise<BroadcastRoomResult> => {
+        try {
+          return { room, ok: true, ...(await this.#publishOne(room, req, options)) };
+        } catch (error) {
+          const e = toApiError(error);
+          return { room, ok: false, code: e.code, message: e.message };
+        }
+      }),
+    );
+  }
+
+  async publishToUser(input: PublishToUserInput, options?: CallOptions): Promise<void> {
+    const req = validate(publishToUserSchema, input);
+    await this.#call(Subjects.apiUser, { user: req.user, event: req.event, data: req.data }, options);
+  }
+
+  async presence(input: { room: string }, options?: CallOptions): Promise<Member[]> {
+    const { room } = validate(roomOnlySchema, input);
+    const reply = await this.#call<{ members: PresenceMember[] }>(
+      Subjects.presenceList,
+      { room, user: API_REQUESTER, grants: { join: [room], publish: [] } },
+      options,
+    );
+    return reply.members.map((m) => ({ user: m.user, conn: m.conn, ...(m.meta ? { meta: m.meta } : {}) }));
+  }
+
+  async presenceStats(input: { room: string }, options?: CallOptions): Promise<PresenceStats> {
+    const { room } = validate(roomOnlySchema, input);
+    const reply = await this.#call<PresenceStats & { tracked: boolean }>(
+      Subjects.presenceCount,
+      { room },
+      options,
+    );
+    if (!reply.tracked)
+      throw new SwitchboardApiError(ErrorCode.BadRequest, `presence is off for room "${room}"`);
+    return { connections: reply.connections, users: reply.users };
+  }
+
+  async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
+    const req = validate(historySchema, input);
+    const reply = await this.#call<{ offset: number; epoch: string; messages: string[] }>(
+      Subjects.routerHistory,
+      { user: API_REQUESTER, grants: { join: [req.room], publish: [] }, ...req },
+      options,
+    );
+    return { offset: reply.offset, epoch: reply.epoch, messages: reply.messages.map(parseFrame) };
+  }
+
+  /**
+   * Closes the user's connections on every edge (published to the user's subject, which every
+   * edge holding one of them listens to), or one connection by id (to all edges). Fire and
+   * forget: like NATS itself, it cannot tell whether anyone was connected.
+   */
+  async disconnect(input: DisconnectInput): Promise<void> {
+    const req = validate(disconnectSchema, input);
+    const message: ControlMessage = {
+      action: 'disconnect',
+      code: req.code ?? CloseCode.Kicked,
+      reason: req.reason ?? DEFAULT_DISCONNECT_REASON,
+      ...(req.conn !== undefined ? { conn: req.conn } : {}),
+    };
+    await this.#control(req.user !== undefined ? Subjects.user(req.user) : Subjects.controlAll, message);
+  }
+
+  /** Joins every connection of the user, on every edge, to the room (no token grant needed). */
+  async subscribe(input: SubscribeInput): Promise<void> {
+    const req = validate(subscribeSchema, input);
+    await this.#control(Subjects.user(req.user), { action: 'subscribe', room: req.room });
+  }
+
+  async unsubscribe(input: SubscribeInput): Promise<void> {
+    const req = validate(subscribeSchema, input);
+    await this.#control(Subjects.user(req.user), { action: 'unsubscribe', room: req.room });
+  }
+
+  async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {
+    const req = validate(roomsSchema, input);
+    const page = await this.#call<PresenceRoomsPage>(
+      Subjects.presenceRooms,
+      {
+        limit: req.limit ?? ROOMS_LIMIT_DEFAULT,
+        ...(req.cursor !== undefined ? { cursor: req.cursor } : {}),
+      },
+      options,
+    );
+    return { rooms: page.rooms, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /** The nodes this API instance has heard from (needs a `NodeTable`, i.e. a running API node). */
+  info(): InfoResult {
+    if (!this.#nodes) {
+      throw new SwitchboardApiError(ErrorCode.UnknownOp, 'Info needs an API node (use the gRPC transport)');
+    }
+    const nodes = this.#nodes.list();
+    const connections = nodes.filter((n) => n.kind === 'edge').reduce((sum, n) => sum + n.connections, 0);
+    return { nodes, connections, answeredBy: this.#nodes.nodeId };
+  }
+
+  async #publishOne(
+    room: string,
+    req: { event: string; data: unknown; key?: string | undefined; from?: string | undefined },
+    options: CallOptions | undefined,
+  ): Promise<PublishResult> {
+    const reply = await this.#call<{ offset: number; epoch: string; duplicate?: boolean }>(
+      Subjects.apiPublish,
+      {
+        room,
+        event: req.event,
+        data: req.data,
+        ...(req.key !== undefined ? { key: req.key } : {}),
+        ...(req.from !== undefined ? { from: req.from } : {}),
+      },
+      options,
+    );
+    return { offset: reply.offset, epoch: reply.epoch, duplicate: reply.duplicate === true };
+  }
+
+  async #call<T>(subject: string, body: unknown, options: CallOptions | undefined): Promise<T> {
+    try {
+      return await callRpc<T>(this.#bus, subject, body, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs });
+    } catch (error) {
+      throw toApiError(error);
+    }
+  }
+
+  /** Control messages are plain publishes; flushed so they have reached the bus when we answer. */
+  async #control(subject: string, message: ControlMessage): Promise<void> {
+    try {
+      this.#bus.publish(subject, encodeJson(message), { headers: { [DeliveryHeaders.kind]: 'control' } });
+      await this.#bus.flush();
+    } catch (error) {
+      throw toApiError(error);
+    }
+  }
+}
+
+/** A stored message frame (`{"t":"msg","room","offset","epoch","event","data","from","ts"}`). */
+function parseFrame(frame: string): HistoryMessage {
+  const m = JSON.parse(frame) as {
+    offset: number;
+    event: string;
+    data?: JsonValue;
+    from?: { user?: string; conn?: string };
+    ts?: number;
+  };
+  return {
+    offset: m.offset,
+    event: m.event,
+    data: m.data ?? null,
+    from: { user: m.from?.user ?? '', conn: m.from?.conn ?? '' },
+    ts: m.ts ?? 0,
+  };
+}

@@ -1,0 +1,269 @@
+import {
+  ApiCore,
+  type BroadcastInput,
+  type BroadcastRoomResult,
+  broadcastSchema,
+  type DisconnectInput,
+  disconnectSchema,
+  type HistoryInput,
+  type HistoryResult,
+  historySchema,
+  type InfoResult,
+  type Member,
+  type PresenceStats,
+  type PublishInput,
+  type PublishResult,
+  type PublishToUserInput,
+  publishSchema,
+  publishToUserSchema,
+  type RoomsInput,
+  type RoomsPage,
+  replyFromWire,
+  requestToWire,
+  roomOnlySchema,
+  roomsSchema,
+  type SubscribeInput,
+  subscribeSchema,
+  validate,
+  type Wire,
+} from '@switchboard/api';
+import type { Bus } from '@switchboard/runtime';
+import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
+
+/** Per call: how long to wait for the answer (default: the client's). */
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+/** Every server API operation; both transports implement it with the same inputs and errors. */
+export interface ServerApi {
+  publish(input: PublishInput, options?: CallOptions): Promise<PublishResult>;
+  broadcast(input: BroadcastInput, options?: CallOptions): Promise<BroadcastRoomResult[]>;
+  publishToUser(input: PublishToUserInput, options?: CallOptions): Promise<void>;
+  presence(room: string, options?: CallOptions): Promise<Member[]>;
+  presenceStats(room: string, options?: CallOptions): Promise<PresenceStats>;
+  history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult>;
+  disconnect(input: DisconnectInput, options?: CallOptions): Promise<void>;
+  subscribe(input: SubscribeInput, options?: CallOptions): Promise<void>;
+  unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void>;
+  rooms(input?: RoomsInput, options?: CallOptions): Promise<RoomsPage>;
+  /** Every room with members, following the cursor page by page. */
+  allRooms(options?: CallOptions & { pageSize?: number }): AsyncGenerator<RoomsPage['rooms'][number]>;
+  info(options?: CallOptions): Promise<InfoResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The server API over gRPC: every RPC. Inputs are validated here with the server's own schemas
+ * (a bad request fails before it leaves the process), errors are `SwitchboardApiError`.
+ */
+export class GrpcServerClient implements ServerApi {
+  readonly #channel: GrpcChannel;
+
+  constructor(options: GrpcTransportOptions) {
+    this.#channel = new GrpcChannel(options);
+  }
+
+  async publish(input: PublishInput, options?: CallOptions): Promise<PublishResult> {
+    const req = validate(publishSchema, input) as PublishInput;
+    return replyFromWire.publish(
+      await this.#channel.call<Wire.PublishRequest, Wire.PublishReply>(
+        'Publish',
+        requestToWire.publish(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async broadcast(input: BroadcastInput, options?: CallOptions): Promise<BroadcastRoomResult[]> {
+    const req = validate(broadcastSchema, input) as BroadcastInput;
+    return replyFromWire.broadcast(
+      await this.#channel.call<Wire.BroadcastRequest, Wire.BroadcastReply>(
+        'Broadcast',
+        requestToWire.broadcast(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async publishToUser(input: PublishToUserInput, options?: CallOptions): Promise<void> {
+    const req = validate(publishToUserSchema, input) as PublishToUserInput;
+    await this.#channel.call('PublishToUser', requestToWire.publishToUser(req), options?.timeoutMs);
+  }
+
+  async presence(room: string, options?: CallOptions): Promise<Member[]> {
+    validate(roomOnlySchema, { room });
+    return replyFromWire.presence(
+      await this.#channel.call<Wire.RoomRequest, Wire.PresenceReply>(
+        'Presence',
+        { room },
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async presenceStats(room: string, options?: CallOptions): Promise<PresenceStats> {
+    validate(roomOnlySchema, { room });
+    return replyFromWire.presenceStats(
+      await this.#channel.call<Wire.RoomRequest, Wire.PresenceStatsReply>(
+        'PresenceStats',
+        { room },
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
+    const req = validate(historySchema, input);
+    return replyFromWire.history(
+      await this.#channel.call<Wire.HistoryRequest, Wire.HistoryReply>(
+        'History',
+        requestToWire.history(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async disconnect(input: DisconnectInput, options?: CallOptions): Promise<void> {
+    const req = validate(disconnectSchema, input);
+    await this.#channel.call('Disconnect', requestToWire.disconnect(req), options?.timeoutMs);
+  }
+
+  async subscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {
+    const req = validate(subscribeSchema, input);
+    await this.#channel.call('Subscribe', requestToWire.subscribe(req), options?.timeoutMs);
+  }
+
+  async unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {
+    const req = validate(subscribeSchema, input);
+    await this.#channel.call('Unsubscribe', requestToWire.subscribe(req), options?.timeoutMs);
+  }
+
+  async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {
+    const req = validate(roomsSchema, input);
+    return replyFromWire.rooms(
+      await this.#channel.call<Wire.RoomsRequest, Wire.RoomsReply>(
+        'Rooms',
+        requestToWire.rooms(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  allRooms(options?: CallOptions & { pageSize?: number }) {
+    return pages(this, options);
+  }
+
+  async info(options?: CallOptions): Promise<InfoResult> {
+    return replyFromWire.info(
+      await this.#channel.call<Wire.Empty, Wire.InfoReply>('Info', {}, options?.timeoutMs),
+    );
+  }
+
+  /** `grpc.health.v1.Health/Check`: SERVING, NOT_SERVING (no API key needed). */
+  async health(options?: { service?: string }): Promise<string> {
+    return (await this.#channel.health(options?.service ?? '')).status;
+  }
+
+  async close(): Promise<void> {
+    this.#channel.close();
+  }
+}
+
+export interface NatsTransportOptions {
+  /** A connected bus (e.g. your service's `NatsBus`); the client does not close it. */
+  bus: Bus;
+  /** Request timeout (default 5 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * The server API straight over NATS, for internal services already on the bus: a publish is one
+ * request to `sb.api.publish` (no extra hop through an API node). Same inputs, validation and
+ * errors as gRPC. `info` needs an API node's heartbeat table: use gRPC for it.
+ */
+export class NatsServerClient implements ServerApi {
+  readonly #core: ApiCore;
+  readonly #close: () => Promise<void>;
+
+  constructor(options: NatsTransportOptions & { onClose?: () => Promise<void> }) {
+    this.#core = new ApiCore({ bus: options.bus, timeoutMs: options.timeoutMs ?? 5_000 });
+    this.#close = options.onClose ?? (async () => {});
+  }
+
+  /** Connects its own NATS connection (closed by `close()`). */
+  static async connect(options: {
+    servers: string | string[];
+    name?: string;
+    timeoutMs?: number;
+  }): Promise<NatsServerClient> {
+    const { NatsBus } = await import('@switchboard/runtime/nats');
+    const bus = await NatsBus.connect({
+      servers: options.servers,
+      name: options.name ?? 'switchboard-server-sdk',
+    });
+    return new NatsServerClient({
+      bus,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      onClose: () => bus.close(),
+    });
+  }
+
+  publish(input: PublishInput, options?: CallOptions) {
+    return this.#core.publish(input, options);
+  }
+  broadcast(input: BroadcastInput, options?: CallOptions) {
+    return this.#core.broadcast(input, options);
+  }
+  publishToUser(input: PublishToUserInput, options?: CallOptions) {
+    return this.#core.publishToUser(input, options);
+  }
+  presence(room: string, options?: CallOptions) {
+    return this.#core.presence({ room }, options);
+  }
+  presenceStats(room: string, options?: CallOptions) {
+    return this.#core.presenceStats({ room }, options);
+  }
+  history(input: HistoryInput, options?: CallOptions) {
+    return this.#core.history(input, options);
+  }
+  disconnect(input: DisconnectInput) {
+    return this.#core.disconnect(input);
+  }
+  subscribe(input: SubscribeInput) {
+    return this.#core.subscribe(input);
+  }
+  unsubscribe(input: SubscribeInput) {
+    return this.#core.unsubscribe(input);
+  }
+  rooms(input: RoomsInput = {}, options?: CallOptions) {
+    return this.#core.rooms(input, options);
+  }
+  allRooms(options?: CallOptions & { pageSize?: number }) {
+    return pages(this, options);
+  }
+  async info(): Promise<InfoResult> {
+    return this.#core.info();
+  }
+  close(): Promise<void> {
+    return this.#close();
+  }
+}
+
+async function* pages(
+  api: Pick<ServerApi, 'rooms'>,
+  options: (CallOptions & { pageSize?: number }) | undefined,
+): AsyncGenerator<RoomsPage['rooms'][number]> {
+  let cursor: string | undefined;
+  do {
+    const page = await api.rooms(
+      {
+        ...(cursor !== undefined ? { cursor } : {}),
+        ...(options?.pageSize ? { limit: options.pageSize } : {}),
+      },
+      options,
+    );
+    yield* page.rooms;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+}

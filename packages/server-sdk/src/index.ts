@@ -1,0 +1,34 @@
+/**
+ * `@switchboard/server-sdk`: the server API for Node backends.
+ *
+ *   const sb = new GrpcServerClient({ url: 'localhost:50051', apiKey });   // every RPC
+ *   const sb = await NatsServerClient.connect({ servers: 'nats://…' });     // fast path on the bus
+ *   await sb.publish({ room: 'chat:lobby', event: 'say', data: { text: 'hi' } });
+ *
+ * Both validate requests with the server's schemas and throw `SwitchboardApiError` (`code`: a
+ * protocol ErrorCode; `temporary`: worth a retry).
+ */
+export type {
+  BroadcastInput,
+  BroadcastRoomResult,
+  DisconnectInput,
+  HistoryInput,
+  HistoryMessage,
+  HistoryResult,
+  InfoResult,
+  Member,
+  NodeInfo,
+  PresenceStats,
+  PublishInput,
+  PublishResult,
+  PublishToUserInput,
+  RoomInfo,
+  RoomsInput,
+  RoomsPage,
+  SubscribeInput,
+} from '@switchboard/api';
+export { SwitchboardApiError } from '@switchboard/api';
+export { ErrorCode } from '@switchboard/protocol';
+export type { CallOptions, NatsTransportOptions, ServerApi } from './client.js';
+export { GrpcServerClient, NatsServerClient } from './client.js';
+export type { GrpcTransportOptions } from './grpc.js';

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+async function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += String(d);
+  });
+  const [code] = await once(child, 'exit');
+  return { code: code as number | null, stderr };
+}
+
+describe('services/api (the server API as its own process)', () => {
+  it('refuses production without SB_API_KEYS, exit 78, saying what to set', async () => {
+    const result = await run({ SB_ENV: 'production', SB_BUS: 'nats', SB_JWT_SECRETS: 'x'.repeat(32) });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('the server API needs SB_API_KEYS in production');
+  });
+
+  it('refuses SB_API_INSECURE in production', async () => {
+    const result = await run({
+      SB_ENV: 'production',
+      SB_BUS: 'nats',
+      SB_JWT_SECRETS: 'x'.repeat(32),
+      SB_API_INSECURE: 'true',
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('SB_API_INSECURE=true is refused in production');
+  });
+});

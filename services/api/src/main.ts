@@ -1,0 +1,24 @@
+import { apiSettings } from '@switchboard/api';
+import { ConfigError, loadConfigOrExit } from '@switchboard/runtime';
+import { runService, startApiNode } from '@switchboard/server';
+
+// The gRPC server API (cluster mode): stateless, talks to the other services over NATS; scale
+// it horizontally behind a load balancer. Its Info table is rebuilt from `sb.nodes.*` heartbeats.
+
+// Refuse to start without a way to authenticate callers (or with unreadable TLS files), before
+// connecting anywhere: exit 78 like every configuration error.
+try {
+  apiSettings(loadConfigOrExit(process.env, 'api'));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`Switchboard cannot start: ${error.message}\n`);
+  process.exit(78);
+}
+
+await runService('api', async ({ config, backends, log, nodeId }) => {
+  const api = await startApiNode(config, backends, log, nodeId);
+  return {
+    drain: async () => api.setServing(false),
+    stop: () => api.stop(),
+  };
+});
