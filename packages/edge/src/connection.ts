@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Identity } from '@switchboard/auth';
 import type { ClientCommand } from '@switchboard/protocol';
 import type { BucketState } from '@switchboard/runtime';
@@ -24,6 +25,8 @@ export class Connection {
   readonly id: string;
   readonly socket: EdgeSocket;
   readonly owner: ConnectionOwner;
+  /** The TCP socket under `socket`: room and user deliveries, framed once, are written here. */
+  readonly raw: Duplex;
   state: ConnectionState = 'pending';
   identity: Identity | undefined = undefined;
   /** True when the upgrade request carried a valid `Authorization: Bearer` token. */
@@ -44,9 +47,10 @@ export class Connection {
   /** Publishes are forwarded one at a time so a sender's messages keep their order. */
   publishTail: Promise<void> | undefined = undefined;
 
-  constructor(id: string, socket: EdgeSocket, owner: ConnectionOwner, burst: number) {
+  constructor(id: string, socket: EdgeSocket, raw: Duplex, owner: ConnectionOwner, burst: number) {
     this.id = id;
     this.socket = socket;
+    this.raw = raw;
     this.owner = owner;
     this.bucket = { tokens: burst, at: Date.now() };
     socket.conn = this;

@@ -33,7 +33,7 @@ import {
   type Subscription,
   takeTokens,
 } from '@switchboard/runtime';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { Connection, type ConnectionOwner, EdgeSocket } from './connection.js';
 import { parseControl } from './control.js';
 import { errorBody, replyFrame, replyWithFrames } from './frames.js';
@@ -134,7 +134,9 @@ export class Edge implements ConnectionOwner {
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this.#users = new LocalUsers(deps.bus, {
-      write: (conn, frame) => this.#write(conn, frame, 'user'),
+      write: (conn, wire) => {
+        if (this.#writeWire(conn, wire)) this.#metrics.framesOut.inc({ kind: 'user' });
+      },
       control: (conns, message) => this.onControl(conns, message),
       log: deps.log,
     });
@@ -144,7 +146,7 @@ export class Edge implements ConnectionOwner {
       log: deps.log,
       holdLimitBytes: o.outboundMaxBytes,
       delivery: {
-        write: (conn, frame) => this.#write(conn, frame),
+        write: (conn, wire) => this.#writeWire(conn, wire),
         overflow: (conn) => this.#close(conn, CloseCode.SlowConsumer, 'slow consumer'),
         fetchAfter: (room, offset, epoch) =>
           deps.router.history({
@@ -205,7 +207,8 @@ export class Edge implements ConnectionOwner {
   // ---- upgrade ------------------------------------------------------------------------------
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // A shared handler: a closure here would keep `req` and `head` alive as long as the socket.
+    socket.on('error', destroyOnError);
     const refusal = this.#refusal(req);
     if (refusal) {
       this.#refuse(socket, refusal.status, refusal.result, refusal.message);
@@ -221,8 +224,12 @@ export class Edge implements ConnectionOwner {
       this.#refuse(socket, 401, 'auth', 'Authorization must be "Bearer <token>"');
       return;
     }
+    this.#upgradeWithToken(req, socket, head, match[1]!);
+  }
+
+  #upgradeWithToken(req: IncomingMessage, socket: Duplex, head: Buffer, token: string): void {
     this.#pendingUpgrades++;
-    this.#deps.auth.verify(match[1]!).then(
+    this.#deps.auth.verify(token).then(
       (identity) => {
         this.#pendingUpgrades--;
         this.#completeUpgrade(req, socket, head, identity);
@@ -255,7 +262,7 @@ export class Edge implements ConnectionOwner {
     if (socket.destroyed) return;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#metrics.upgrades.inc({ result: 'accepted' });
-      this.#accept(ws as EdgeSocket, identity);
+      this.#accept(ws as EdgeSocket, socket, identity);
     });
   }
 
@@ -271,8 +278,8 @@ export class Edge implements ConnectionOwner {
     );
   }
 
-  #accept(ws: EdgeSocket, identity: Identity | undefined): void {
-    const conn = new Connection(randomId(12), ws, this, this.#options.connectionBurst);
+  #accept(ws: EdgeSocket, raw: Duplex, identity: Identity | undefined): void {
+    const conn = new Connection(randomId(12), ws, raw, this, this.#options.connectionBurst);
     this.#connections.add(conn);
     this.#byId.set(conn.id, conn);
     this.#sockets.add(ws);
@@ -697,6 +704,21 @@ export class Edge implements ConnectionOwner {
     return true;
   }
 
+  /**
+   * Writes a ready WebSocket frame straight to the connection's TCP socket, past ws's sender
+   * (which would build a header and queue per socket). Safe because compression is off: ws
+   * writes every frame of its own synchronously, so frames never interleave.
+   */
+  #writeWire(conn: Connection, wire: Buffer): boolean {
+    if (conn.state === 'closed' || conn.socket.readyState !== WebSocket.OPEN) return false;
+    if (conn.socket.bufferedAmount + wire.length > this.#options.outboundMaxBytes) {
+      this.#close(conn, CloseCode.SlowConsumer, 'slow consumer');
+      return false;
+    }
+    conn.raw.write(wire);
+    return true;
+  }
+
   #reply(conn: Connection, id: number | undefined, result: unknown): void {
     this.#write(conn, Buffer.from(replyFrame(id, result)), 'reply');
   }
@@ -877,6 +899,9 @@ function onSocketClose(this: WebSocket, code: number): void {
 }
 function onSocketPong(this: WebSocket): void {
   (this as EdgeSocket).conn.alive = true;
+}
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 function onSocketError(this: WebSocket): void {
   // ws closes the socket after an error (e.g. 1009 for an oversized frame); 'close' cleans up.

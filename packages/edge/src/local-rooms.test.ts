@@ -12,6 +12,12 @@ import type { Connection } from './connection.js';
 import { LocalRooms } from './local-rooms.js';
 import { EdgeMetrics } from './metrics.js';
 
+/** The JSON inside a server WebSocket frame (deliveries reach connections already framed). */
+function payloadOf(wire: Buffer): string {
+  const length = wire[1]!;
+  return wire.subarray(length < 126 ? 2 : length === 126 ? 4 : 10).toString();
+}
+
 const frameFor = (offset: number, epoch = 'e1') =>
   `{"t":"msg","room":"r","offset":${offset},"epoch":"${epoch}","data":${offset}}`;
 
@@ -43,7 +49,7 @@ describe('LocalRooms ordering', () => {
       holdLimitBytes: 1 << 20,
       delivery: {
         write: (conn, frame) => {
-          offsets(conn).push(JSON.parse(String(frame)).offset as number);
+          offsets(conn).push(JSON.parse(payloadOf(frame)).offset as number);
           return true;
         },
         overflow: () => {},
@@ -210,7 +216,7 @@ describe('LocalRooms catch-up', () => {
       holdLimitBytes: 1 << 20,
       delivery: {
         write: (_conn, frame) => {
-          got.push(JSON.parse(String(frame)).offset as number);
+          got.push(JSON.parse(payloadOf(frame)).offset as number);
           return true;
         },
         overflow: () => {},

@@ -12,6 +12,7 @@ import {
 } from '@switchboard/runtime';
 import type { Connection } from './connection.js';
 import type { EdgeMetrics } from './metrics.js';
+import { textFrame } from './ws-frame.js';
 
 interface Held {
   data: Buffer;
@@ -64,8 +65,8 @@ class LocalRoom {
 }
 
 export interface Delivery {
-  /** Writes one frame to one connection; false when the connection could not take it. */
-  write(conn: Connection, frame: Buffer): boolean;
+  /** Writes one complete WebSocket frame to one connection; false when it could not take it. */
+  write(conn: Connection, wire: Buffer): boolean;
   /** Called when a joining member's held frames exceed the outbound limit. */
   overflow(conn: Connection): void;
   /** Reads a room's messages after `offset` from history, as client frames (for gap fills). */
@@ -168,8 +169,8 @@ export class LocalRooms {
   }
 
   #onDelivery(room: LocalRoom, bytes: Uint8Array, headers: BusHeaders | undefined): void {
-    // A view, not a copy: the same bytes go to every socket.
-    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Framed once here; the same bytes go to every socket.
+    const frame = textFrame(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (headers?.[DeliveryHeaders.kind] === 'presence') {
       this.#fanOut(room, frame, 0);
       return;
@@ -181,7 +182,6 @@ export class LocalRooms {
       return;
     }
     const ts = Number(headers?.[DeliveryHeaders.ts]);
-    if (ts > 0) this.#metrics.deliveryLatency.observe(Math.max(0, Date.now() - ts) / 1000);
     if (headers?.['traceparent'] !== undefined) {
       // One span per message per edge (not per socket): the last hop of the publisher's trace.
       tracer()
@@ -206,6 +206,8 @@ export class LocalRooms {
       return;
     }
     this.#sequence(room, frame, offset, epoch);
+    // Accepted by the router → written to every local member (in-order deliveries, the usual case).
+    if (ts > 0) this.#metrics.deliveryLatency.observe(Math.max(0, Date.now() - ts) / 1000);
   }
 
   #sequence(room: LocalRoom, frame: Buffer, offset: number, epoch: string): void {
@@ -274,7 +276,7 @@ export class LocalRooms {
           for (const text of result.messages) {
             const offset = offsetOf(text);
             if (offset !== room.next) continue;
-            this.#fanOut(room, Buffer.from(text), offset);
+            this.#fanOut(room, textFrame(Buffer.from(text)), offset);
             room.next++;
             this.#drainInOrder(room);
           }

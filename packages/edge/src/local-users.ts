@@ -8,6 +8,7 @@ import {
 } from '@switchboard/runtime';
 import type { Connection } from './connection.js';
 import { parseControl } from './control.js';
+import { textFrame } from './ws-frame.js';
 
 interface LocalUser {
   conns: Set<Connection>;
@@ -15,7 +16,8 @@ interface LocalUser {
 }
 
 export interface UserDelivery {
-  write(conn: Connection, frame: Buffer): void;
+  /** Writes one complete WebSocket frame. */
+  write(conn: Connection, wire: Buffer): void;
   control(conns: Iterable<Connection>, message: ControlMessage): void;
   log: Logger;
 }
@@ -49,7 +51,7 @@ export class LocalUsers {
         else this.#delivery.log.warn({ user }, 'malformed control message ignored');
         return;
       }
-      const frame = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+      const frame = textFrame(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
       for (const c of conns) this.#delivery.write(c, frame);
     });
     this.#users.set(user, { conns, subscription });

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import * as ws from 'ws';
+import { textFrame } from './ws-frame.js';
+
+// ws exports its Sender at runtime; @types/ws does not declare it.
+const { Sender } = ws as unknown as {
+  Sender: { frame(data: Buffer, options: Record<string, boolean | number>): Buffer[] };
+};
+
+describe('textFrame', () => {
+  it('is byte for byte what ws builds for an unmasked text frame, at every length class', () => {
+    for (const length of [0, 1, 125, 126, 127, 65_535, 65_536, 70_000]) {
+      const payload = Buffer.alloc(length, 'x');
+      const reference = Buffer.concat(
+        Sender.frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true }),
+      );
+      expect(textFrame(payload).equals(reference), `length ${length}`).toBe(true);
+    }
+  });
+});
