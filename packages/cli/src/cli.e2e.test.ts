@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CloseCode } from '@switchboard/protocol';
-import { connectSocket, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
+import { connectSocket, spawnTsx, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -23,30 +22,18 @@ interface Run {
   stderr: string;
 }
 
-/** Spawns `node --import tsx packages/cli/src/main.ts …` as a user would, with env fallbacks set. */
+/** Runs `node --import tsx packages/cli/src/main.ts …` as a user would, with env fallbacks set. */
 function cli(args: string[], env: Record<string, string> = {}): { done: Promise<Run>; child: ChildProcess } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      SWITCHBOARD_GRPC: sb.grpcUrl,
-      SWITCHBOARD_API_KEY: sb.apiKey,
-      SWITCHBOARD_URL: sb.wsUrl,
-      SWITCHBOARD_JWT_SECRET: sb.secret,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = spawnTsx(MAIN, args, {
+    SWITCHBOARD_GRPC: sb.grpcUrl,
+    SWITCHBOARD_API_KEY: sb.apiKey,
+    SWITCHBOARD_URL: sb.wsUrl,
+    SWITCHBOARD_JWT_SECRET: sb.secret,
+    ...env,
   });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += String(d);
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += String(d);
-  });
-  const done = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return { done, child };
+  children.push(proc.child);
+  const done = proc.exited.then((code) => ({ code, stdout: proc.stdout(), stderr: proc.stderr() }));
+  return { done, child: proc.child };
 }
 const run = (args: string[], env?: Record<string, string>) => cli(args, env).done;
 

@@ -7,30 +7,26 @@ import {
   encodeText,
   Subjects,
 } from '@switchboard/runtime';
-import { connectSocket, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
+import {
+  type BackendKind,
+  connectSocket,
+  startSwitchboard,
+  type TestSwitchboard,
+} from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Internal services talk to Switchboard over the bus: the same tests on both backends.
 describe.each(['memory', 'nats+redis'] as const)('internal services over the bus (%s)', (backends) => {
-  let sb: TestSwitchboard;
-  let service: Bus;
-  beforeAll(async () => {
-    sb = await startSwitchboard({ backends });
-    service = await sb.connectBus();
-  });
-  afterAll(async () => {
-    await service.close();
-    await sb.stop();
-  });
+  const ctx = useSwitchboardBus(backends);
 
   const request = async (subject: string, body: unknown) =>
-    decodeJson((await service.request(subject, encodeJson(body), { timeoutMs: 3000 })).data) as {
+    decodeJson((await ctx.service.request(subject, encodeJson(body), { timeoutMs: 3000 })).data) as {
       result?: { offset: number; epoch: string; duplicate?: boolean };
       error?: { code: number; message: string };
     };
 
   it('publishes to a room with an ack carrying the offset; retries with a key are not repeated', async () => {
-    const member = await connectSocket(sb.wsUrl, sb.token('member'));
+    const member = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('member'));
     await member.call({ op: 'join', room: 'orders:42' });
     const ack = await request(Subjects.apiPublish, {
       room: 'orders:42',
@@ -67,18 +63,18 @@ describe.each(['memory', 'nats+redis'] as const)('internal services over the bus
       ErrorCode.BadRequest,
     );
     expect((await request(Subjects.apiPublish, { event: 'e' })).error?.message).toContain('room');
-    const raw = await service.request(Subjects.apiPublish, encodeText('not json'), { timeoutMs: 3000 });
+    const raw = await ctx.service.request(Subjects.apiPublish, encodeText('not json'), { timeoutMs: 3000 });
     expect((decodeJson(raw.data) as { error: { code: number } }).error.code).toBe(ErrorCode.BadRequest);
     // Fire-and-forget garbage (no reply subject) must not hurt either.
-    service.publish(Subjects.apiPublish, encodeText('{"room":'));
+    ctx.service.publish(Subjects.apiPublish, encodeText('{"room":'));
     expect((await request(Subjects.apiPublish, { room: 'still-ok', event: 'e' })).result?.offset).toBe(1);
   });
 
   it('notifies every connection of a user, and nobody else', async () => {
-    const phone = await connectSocket(sb.wsUrl, sb.token('ursula'));
-    const laptop = await connectSocket(sb.wsUrl, sb.token('ursula'));
-    const other = await connectSocket(sb.wsUrl, sb.token('victor'));
-    await service.flush();
+    const phone = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('ursula'));
+    const laptop = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('ursula'));
+    const other = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('victor'));
+    await ctx.service.flush();
     await new Promise((resolve) => setTimeout(resolve, 100)); // edges' user subscriptions reach the server
     const reply = await request(Subjects.apiUser, {
       user: 'ursula',
@@ -96,9 +92,9 @@ describe.each(['memory', 'nats+redis'] as const)('internal services over the bus
 
   it('emits lifecycle events for backends: connect, join, publish, leave, disconnect', async () => {
     const seen: BusMessage[] = [];
-    const sub = service.subscribe('sb.events.>', (msg) => seen.push(msg));
-    await service.flush();
-    const socket = await connectSocket(sb.wsUrl, sb.token('lena'));
+    const sub = ctx.service.subscribe('sb.events.>', (msg) => seen.push(msg));
+    await ctx.service.flush();
+    const socket = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('lena'));
     await socket.call({ op: 'join', room: 'life' });
     await socket.call({ op: 'publish', room: 'life', event: 'hello' });
     socket.close();
@@ -118,24 +114,15 @@ describe.each(['memory', 'nats+redis'] as const)('internal services over the bus
 });
 
 describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (backends) => {
-  let sb: TestSwitchboard;
-  let service: Bus;
-  beforeAll(async () => {
-    sb = await startSwitchboard({ backends });
-    service = await sb.connectBus();
-  });
-  afterAll(async () => {
-    await service.close();
-    await sb.stop();
-  });
+  const ctx = useSwitchboardBus(backends);
   const control = (subject: string, message: object) =>
-    service.publish(subject, encodeJson(message), { headers: { 'sb-kind': 'control' } });
+    ctx.service.publish(subject, encodeJson(message), { headers: { 'sb-kind': 'control' } });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
   it('disconnects every connection of a user with the given code', async () => {
-    const a = await connectSocket(sb.wsUrl, sb.token('mallory'));
-    const b = await connectSocket(sb.wsUrl, sb.token('mallory'));
-    const bystander = await connectSocket(sb.wsUrl, sb.token('trent'));
+    const a = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('mallory'));
+    const b = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('mallory'));
+    const bystander = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('trent'));
     await settle();
     control(Subjects.user('mallory'), { action: 'disconnect', code: 4503, reason: 'account suspended' });
     for (const s of [a, b]) {
@@ -147,8 +134,8 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
   });
 
   it('disconnects one connection by id through sb.control.all', async () => {
-    const keep = await connectSocket(sb.wsUrl, sb.token('peggy'));
-    const drop = await openSocketAs(sb, 'peggy');
+    const keep = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('peggy'));
+    const drop = await openSocketAs(ctx.sb, 'peggy');
     control(Subjects.controlAll, { action: 'disconnect', code: 4503, reason: 'bye', conn: drop.conn });
     expect((await drop.socket.closed).code).toBe(4503);
     expect(keep.isOpen()).toBe(true);
@@ -156,8 +143,8 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
   });
 
   it('subscribes a connected user to a room from the backend, and unsubscribes', async () => {
-    const user = await connectSocket(sb.wsUrl, sb.token('walter', { join: [] }));
-    const publisher = await connectSocket(sb.wsUrl, sb.token('pub'));
+    const user = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('walter', { join: [] }));
+    const publisher = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('pub'));
     await settle();
     control(Subjects.user('walter'), { action: 'subscribe', room: 'vip' });
     expect(await user.push('joined')).toMatchObject({ room: 'vip', offset: 0 });
@@ -169,7 +156,7 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
     await user.call({ op: 'ping' });
     expect(user.pushes('msg')).toHaveLength(1);
     // Malformed control messages are ignored.
-    service.publish(Subjects.user('walter'), encodeText('{"action":"explode"'), {
+    ctx.service.publish(Subjects.user('walter'), encodeText('{"action":"explode"'), {
       headers: { 'sb-kind': 'control' },
     });
     await settle();
@@ -180,10 +167,10 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
 
   it('hears edge heartbeats with connection counts', async () => {
     const beats: Array<Record<string, unknown>> = [];
-    const sub = service.subscribe('sb.nodes.>', (msg) =>
+    const sub = ctx.service.subscribe('sb.nodes.>', (msg) =>
       beats.push(decodeJson(msg.data) as Record<string, unknown>),
     );
-    const socket = await connectSocket(sb.wsUrl, sb.token('x'));
+    const socket = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('x'));
     for (let i = 0; i < 80 && !beats.some((b) => (b['connections'] as number) >= 1); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -195,6 +182,34 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
     socket.close();
   });
 });
+
+/**
+ * For one describe block: a Switchboard on `backends`, and `service`, a backend service's own
+ * connection to its bus. Both are there once the block's `beforeAll` has run.
+ */
+function useSwitchboardBus(backends: BackendKind): { readonly sb: TestSwitchboard; readonly service: Bus } {
+  let sb: TestSwitchboard | undefined;
+  let service: Bus | undefined;
+  const ctx = {
+    get sb() {
+      if (!sb) throw new Error('the Switchboard is not started (see the beforeAll error)');
+      return sb;
+    },
+    get service() {
+      if (!service) throw new Error('the bus is not connected (see the beforeAll error)');
+      return service;
+    },
+  };
+  beforeAll(async () => {
+    sb = await startSwitchboard({ backends });
+    service = await sb.connectBus();
+  });
+  afterAll(async () => {
+    await ctx.service.close();
+    await ctx.sb.stop();
+  });
+  return ctx;
+}
 
 async function openSocketAs(sb: TestSwitchboard, user: string) {
   const socket = await connectSocket(sb.wsUrl, sb.token(user));

@@ -4,6 +4,7 @@ import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import {
   connectSocket,
   openSocket,
+  rejectionOf,
   startSwitchboard,
   TEST_API_KEY,
   type TestSocket,
@@ -48,15 +49,7 @@ function sbCode(error: ServiceError | undefined): string | undefined {
   return error?.metadata.get(ERROR_CODE_METADATA)[0]?.toString();
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SwitchboardApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SwitchboardApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, SwitchboardApiError);
 
 async function member(user: string, room?: string, meta?: Record<string, string>) {
   const socket = await openSocket(sb.wsUrl);

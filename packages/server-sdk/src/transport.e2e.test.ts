@@ -6,20 +6,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type ApiServer, SwitchboardApiError, startApiServer } from '@switchboard/api';
 import { ErrorCode } from '@switchboard/protocol';
 import { type Bus, MemoryBusHub, Subjects, silentLogger } from '@switchboard/runtime';
+import { rejectionOf } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcServerClient } from './client.js';
 
 const KEY = 'transport-test-key-0123456789abcdef';
 
-async function rejection(promise: Promise<unknown>): Promise<SwitchboardApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SwitchboardApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, SwitchboardApiError);
 
 /** An API server on an in-memory bus with no services behind it (or a silent one). */
 async function bareApi(options: { tls?: { cert: Buffer; key: Buffer; ca?: Buffer } } = {}) {

@@ -1,12 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, closeSync, constants as fsConstants, openSync } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@switchboard/auth';
+import {
+  type ExitInfo,
+  exitOf,
+  findBinary,
+  freePort,
+  hasExited,
+  searchPath,
+  spawnError,
+  spawnLogged,
+} from './process.js';
 import {
   type NatsServerHandle,
   type RedisServerHandle,
@@ -15,6 +25,8 @@ import {
   startRedisServer,
 } from './servers.js';
 
+export type { ExitInfo } from './process.js';
+
 /**
  * A real Switchboard cluster on this machine, for fault tests and `pnpm cluster`:
  * nats-server and redis-server (from the harness), every service as its own Node process
@@ -22,8 +34,8 @@ import {
  * production), and HAProxy in front of the edges on one WebSocket port, health-checking each
  * edge's `/readyz`. Everything listens on 127.0.0.1; processes are killed for real.
  *
- * Nothing outlives the test process: every child has a watchdog (see `guard`) that kills it
- * when this process dies, however it dies.
+ * Nothing outlives the test process: every child has a watchdog (see `guard` in process.ts)
+ * that kills it when this process dies, however it dies.
  */
 
 export type ClusterRole = 'edge' | 'router' | 'presence' | 'auth';
@@ -75,11 +87,6 @@ export interface Readiness {
   /** HTTP status of `/readyz`; undefined when it did not answer (process down). */
   status: number | undefined;
   reasons: string[];
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 /** One service process. Its ports stay the same across restarts. */
@@ -480,43 +487,29 @@ class ServiceProcess implements ClusterProcess {
   async start(timeoutMs: number): Promise<void> {
     if (this.#stopped) throw new Error(`${this.name} was stopped with the cluster`);
     appendFileSync(this.logFile, `--- ${new Date().toISOString()} starting ${this.name}\n`);
-    const fd = openSync(this.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(process.execPath, ['--import', 'tsx', join('services', this.role, 'src', 'main.ts')], {
+    const { child } = spawnLogged(
+      process.execPath,
+      ['--import', 'tsx', join('services', this.role, 'src', 'main.ts')],
+      {
+        logFile: this.logFile,
         cwd: REPO_ROOT,
         env: { ...inheritedEnv(), ...this.env },
-        stdio: ['ignore', fd, fd],
         // Its own process group: a Ctrl-C in the terminal reaches the script, which stops
         // the cluster in order, instead of every process at once.
         detached: true,
-      });
-    } finally {
-      closeSync(fd);
-    }
-    child.on('error', (error) => spawnErrors.set(child, error));
-    child.unref();
-    track(child);
-    guard(child);
+      },
+    );
     this.#child = child;
     this.wanted = true;
-    this.#exited = new Promise<ExitInfo>((resolve) => {
-      const done = (code: number | null, signal: NodeJS.Signals | null) => {
-        if (this.#child === child && this.wanted) {
-          // Nobody asked for this exit.
-          this.wanted = false;
-          this.unexpectedExits.push({ code, signal });
-          appendFileSync(
-            this.logFile,
-            `--- ${this.name} exited unexpectedly (code ${code}, signal ${signal})\n`,
-          );
-        }
-        resolve({ code, signal });
-      };
-      if (hasExited(child)) done(child.exitCode, child.signalCode);
-      else {
-        child.once('exit', done);
-        child.once('error', () => done(null, null));
+    this.#exited = exitOf(child, ({ code, signal }) => {
+      if (this.#child === child && this.wanted) {
+        // Nobody asked for this exit.
+        this.wanted = false;
+        this.unexpectedExits.push({ code, signal });
+        appendFileSync(
+          this.logFile,
+          `--- ${this.name} exited unexpectedly (code ${code}, signal ${signal})\n`,
+        );
       }
     });
     const deadline = Date.now() + timeoutMs;
@@ -524,7 +517,7 @@ class ServiceProcess implements ClusterProcess {
       if (hasExited(child)) {
         this.wanted = false;
         throw new Error(
-          `${this.name} exited during start-up: ${spawnErrors.get(child)?.message ?? ''}\n${await tail(this.logFile, 20)}`,
+          `${this.name} exited during start-up: ${spawnError(child)?.message ?? ''}\n${await tail(this.logFile, 20)}`,
         );
       }
       if ((await httpGet(`${this.httpUrl}/healthz`)).status === 200) return;
@@ -712,35 +705,19 @@ class Haproxy implements HaproxyHandle {
   async start(timeoutMs: number): Promise<void> {
     await writeFile(this.configFile, this.config());
     appendFileSync(this.logFile, `--- ${new Date().toISOString()} starting haproxy\n`);
-    const fd = openSync(this.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      // -db: foreground, no daemon; logs to stdout (the log file).
-      child = spawn(this.#binary, ['-db', '-f', this.configFile], {
-        cwd: tmpdir(),
-        stdio: ['ignore', fd, fd],
-        detached: true,
-      });
-    } finally {
-      closeSync(fd);
-    }
-    child.on('error', (error) => spawnErrors.set(child, error));
-    child.unref();
-    track(child);
-    guard(child);
-    this.#child = child;
-    this.#exited = new Promise<ExitInfo>((resolve) => {
-      if (hasExited(child)) resolve({ code: child.exitCode, signal: child.signalCode });
-      else {
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-        child.once('error', () => resolve({ code: null, signal: null }));
-      }
+    // -db: foreground, no daemon; logs to stdout (the log file).
+    const { child } = spawnLogged(this.#binary, ['-db', '-f', this.configFile], {
+      logFile: this.logFile,
+      cwd: tmpdir(),
+      detached: true,
     });
+    this.#child = child;
+    this.#exited = exitOf(child);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (hasExited(child)) {
         throw new Error(
-          `haproxy exited during start-up: ${spawnErrors.get(child)?.message ?? ''}\n${await tail(this.logFile, 20)}`,
+          `haproxy exited during start-up: ${spawnError(child)?.message ?? ''}\n${await tail(this.logFile, 20)}`,
         );
       }
       // HAProxy binds every frontend before it serves any: stats answering means the WebSocket port listens.
@@ -823,50 +800,6 @@ class Haproxy implements HaproxyHandle {
   }
 }
 
-// ---- process safety (the same approach as servers.ts) -----------------------------------------
-
-const spawnErrors = new WeakMap<ChildProcess, Error>();
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child);
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
-
-/**
- * A watchdog shell per child, blocked reading a pipe from this process: when this process
- * dies, however (vitest ends workers with SIGTERM, a crash, kill -9), the kernel closes the
- * pipe, `read` returns and the shell kills the child. The watchdog goes away with the child.
- */
-function guard(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -KILL "$0" 2>/dev/null', String(child.pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => {
-    // No /bin/sh: only the exit hook remains as a safety net.
-  });
-  watchdog.unref();
-  const pipe = watchdog.stdin;
-  if (pipe instanceof Socket) pipe.unref();
-  child.once('exit', () => {
-    watchdog.kill('SIGKILL');
-    pipe?.destroy();
-  });
-}
-
 // ---- ports, HTTP, files -----------------------------------------------------------------------
 
 class PortPlan {
@@ -915,19 +848,6 @@ class PortPlan {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
-    });
-  });
-}
-
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -965,26 +885,6 @@ function tcpAnswers(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.connect(port, '127.0.0.1', () => done(true));
   });
-}
-
-function searchPath(env: Readonly<Record<string, string | undefined>>): string {
-  const path = env['PATH'] ?? '';
-  if (env !== process.env) return path;
-  return [path, '/usr/local/sbin', '/usr/sbin', '/sbin'].join(delimiter);
-}
-
-async function findBinary(name: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
 }
 
 async function tail(file: string, lines: number): Promise<string> {

@@ -11,6 +11,9 @@ export type {
   Readiness,
 } from './cluster.js';
 export { CLUSTER_SECRET, startCluster } from './cluster.js';
+export type { TsxProcess } from './process.js';
+export { spawnTsx } from './process.js';
+export { rejectionOf } from './rejection.js';
 export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOptions } from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';
 export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';

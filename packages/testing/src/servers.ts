@@ -1,9 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection, createServer, Socket } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import {
+  findBinary,
+  freePort,
+  hasExited,
+  killAndWait,
+  searchPath,
+  spawnError,
+  spawnLogged,
+} from './process.js';
 
 /**
  * Real `nats-server` and `redis-server` processes for integration tests, each on a free
@@ -108,54 +116,6 @@ interface ServerKind {
   readyLine: string;
 }
 
-/** Why a process could not be started, when it could not. */
-const spawnErrors = new WeakMap<ChildProcess, Error>();
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null || spawnErrors.has(child);
-}
-
-/** Every process the harness started and has not seen exit: killed when this process exits. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // A safety net for a test that never calls stop(): 'exit' handlers must be synchronous,
-    // and kill() is.
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
-
-/**
- * Test runners often end workers with a signal (vitest: SIGTERM), and then no 'exit' handler
- * runs. So each server gets a watchdog shell blocked reading a pipe from this process: when
- * this process dies for any reason the kernel closes the pipe, `read` returns and the shell
- * kills the server. The watchdog goes away with the server.
- */
-function guard(server: ChildProcess): void {
-  if (server.pid === undefined) return;
-  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -KILL "$0" 2>/dev/null', String(server.pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => {
-    // No /bin/sh: only the exit hook remains as a safety net.
-  });
-  watchdog.unref();
-  const pipe = watchdog.stdin;
-  if (pipe instanceof Socket) pipe.unref();
-  server.once('exit', () => {
-    // Killed before the pipe closes, so it cannot hit a recycled pid.
-    watchdog.kill('SIGKILL');
-    pipe?.destroy();
-  });
-}
-
 async function startOwned(
   kind: ServerKind,
   env: Readonly<Record<string, string | undefined>>,
@@ -176,24 +136,8 @@ async function startOwned(
   let stopped = false;
 
   const launch = async (): Promise<void> => {
-    const fd = openSync(logFile, 'a');
-    // This run's output starts here (restarts append to the same file).
-    const logStart = fstatSync(fd).size;
-    let proc: ChildProcess;
-    try {
-      proc = spawn(binary, kind.args(port, dir), { stdio: ['ignore', fd, fd], cwd: dir });
-    } finally {
-      // The child holds its own copy of the descriptor.
-      closeSync(fd);
-    }
-    // Without a listener a failed spawn (e.g. EACCES) would be an uncaught 'error' event.
-    proc.on('error', (error) => {
-      spawnErrors.set(proc, error);
-    });
-    // A forgotten stop() must not keep the test process alive; the exit hook kills it.
-    proc.unref();
-    track(proc);
-    guard(proc);
+    // This run's output starts at `logStart` (restarts append to the same file).
+    const { child: proc, logStart } = spawnLogged(binary, kind.args(port, dir), { logFile, cwd: dir });
     child = proc;
     await waitUntilReady(proc, port, kind, timeoutMs, logFile, logStart);
   };
@@ -263,53 +207,6 @@ function externalHandle(variable: string, url: string, defaultPort: number): Ser
   };
 }
 
-/**
- * Debian installs nats-server in /usr/sbin, which a non-root PATH usually lacks, so the
- * process's own PATH is searched with the sbin directories added. An injected environment is
- * taken literally (that is how a test simulates a missing binary).
- */
-function searchPath(env: Readonly<Record<string, string | undefined>>): string {
-  const path = env['PATH'] ?? '';
-  if (env !== process.env) return path;
-  return [path, '/usr/local/sbin', '/usr/sbin', '/sbin'].join(delimiter);
-}
-
-async function findBinary(name: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
-}
-
-/** The OS picks a free port; the listener is closed right away so the server can bind it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
-    });
-  });
-}
-
-function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (hasExited(child) || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    if (!child.kill(signal) && hasExited(child)) resolve();
-  });
-}
-
 async function waitUntilReady(
   child: ChildProcess,
   port: number,
@@ -321,7 +218,7 @@ async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (hasExited(child)) {
-      const why = spawnErrors.get(child)?.message ?? (await logTail(logFile));
+      const why = spawnError(child)?.message ?? (await logTail(logFile));
       throw new Error(`${kind.binary} exited during start-up (port ${port}):\n${why}`);
     }
     if ((await logSince(logFile, logStart)).includes(kind.readyLine) && (await probe(port, kind.probe)))

@@ -1,31 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TokenVerifier } from '@switchboard/auth';
 import { CloseCode } from '@switchboard/protocol';
 import { DEV_JWT_SECRET } from '@switchboard/runtime';
-import { connectSocket } from '@switchboard/testing';
+import { connectSocket, spawnTsx } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const children: ChildProcess[] = [];
 
 function run(file: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', here(file), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += String(d);
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += String(d);
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => stdout, err: () => stderr };
+  const proc = spawnTsx(here(file), args, env);
+  children.push(proc.child);
+  return proc;
 }
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 45_000): Promise<T> {
@@ -47,8 +34,8 @@ describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, ()
   it('refuses bad configuration with a message that says what to fix, exit code 78', async () => {
     const proc = run('main.ts', [], { SB_WS_PROT: '1', SB_HTTP_PORT: 'ninety' });
     expect(await proc.exited).toBe(78);
-    expect(proc.err()).toContain('SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?');
-    expect(proc.err()).toContain('SB_HTTP_PORT="ninety" must be a whole number');
+    expect(proc.stderr()).toContain('SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?');
+    expect(proc.stderr()).toContain('SB_HTTP_PORT="ninety" must be a whole number');
   });
 
   it('serves authenticated rooms with the dev secret, then drains on SIGTERM and exits 0', async () => {
@@ -62,13 +49,14 @@ describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, ()
     });
     const ready = await until(
       () =>
-        /"websocket":"ws:\/\/127\.0\.0\.1:(\d+)","health":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(proc.out()) ??
-        undefined,
+        /"websocket":"ws:\/\/127\.0\.0\.1:(\d+)","health":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(
+          proc.stdout(),
+        ) ?? undefined,
     );
-    expect(proc.out()).toContain('development JWT secret');
+    expect(proc.stdout()).toContain('development JWT secret');
     const token = run('token.ts', ['--user', 'alice', '--rooms', 'chat:*'], {});
     expect(await token.exited).toBe(0);
-    const socket = await connectSocket(`ws://127.0.0.1:${ready[1]}`, token.out().trim());
+    const socket = await connectSocket(`ws://127.0.0.1:${ready[1]}`, token.stdout().trim());
     expect((await socket.call({ op: 'join', room: 'chat:lobby' })).room).toBe('chat:lobby');
     expect((await fetch(`http://127.0.0.1:${ready[2]}/readyz`)).status).toBe(200);
     proc.child.kill('SIGTERM');
@@ -85,7 +73,7 @@ describe('pnpm token (services/standalone/src/token.ts)', { timeout: 60_000 }, (
       {},
     );
     expect(await proc.exited).toBe(0);
-    const identity = await new TokenVerifier({ secrets: [DEV_JWT_SECRET] }).verify(proc.out().trim());
+    const identity = await new TokenVerifier({ secrets: [DEV_JWT_SECRET] }).verify(proc.stdout().trim());
     expect(identity).toMatchObject({
       user: 'bob',
       grants: { join: ['chat:*'], publish: ['chat:*', 'dm:{user}'] },
@@ -96,6 +84,6 @@ describe('pnpm token (services/standalone/src/token.ts)', { timeout: 60_000 }, (
   it('explains its usage when --user is missing', async () => {
     const proc = run('token.ts', [], {});
     expect(await proc.exited).toBe(2);
-    expect(proc.err()).toContain('--user <id>');
+    expect(proc.stderr()).toContain('--user <id>');
   });
 });

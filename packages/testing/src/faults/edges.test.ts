@@ -1,16 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { type Cluster, startCluster } from '../cluster.js';
+import { describe, expect, it } from 'vitest';
 import {
-  Clients,
-  dumpLogs,
   expectAcksAre1toN,
   expectEachPublishOnce,
   expectOffsets1toN,
-  FAULT_ENV,
   Publisher,
   readHistory,
   report,
   type Subscriber,
+  useFaultCluster,
   waitUntil,
 } from './helpers.js';
 
@@ -22,41 +19,17 @@ import {
 
 const PRESENCE_TTL_MS = 1_500;
 
-let cluster: Cluster;
-let clients: Clients;
-
-beforeAll(async () => {
-  cluster = await startCluster({
-    edges: 2,
-    routers: 2,
-    env: { ...FAULT_ENV, SB_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) },
-  });
-  clients = new Clients(cluster);
-}, 90_000);
-
-beforeEach(async () => {
-  // Every test starts from a whole cluster (a previous one may have killed an edge).
-  await cluster.waitReady(30_000);
-  onTestFailed(() =>
-    dumpLogs(cluster, ['edge-1', 'edge-2', 'router-1', 'router-2', 'presence-1', 'haproxy']),
-  );
+const fault = useFaultCluster({
+  env: { SB_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) },
+  logs: ['edge-1', 'edge-2', 'router-1', 'router-2', 'presence-1', 'haproxy'],
 });
-
-afterEach(async () => {
-  await clients.closeAll();
-});
-
-afterAll(async () => {
-  await clients?.closeAll();
-  await cluster?.stop();
-}, 30_000);
 
 describe('two edges', () => {
   it('a publish on one edge reaches members on the other', async () => {
     const room = 'fault:cross-edge';
-    const [edge1, edge2] = cluster.edgeUrls;
-    const a = await clients.joined('alice', room, edge1);
-    const b = await clients.joined('bob', room, edge2);
+    const [edge1, edge2] = fault.cluster.edgeUrls;
+    const a = await fault.clients.joined('alice', room, edge1);
+    const b = await fault.clients.joined('bob', room, edge2);
     expect([a.node, b.node]).toEqual(['edge-1', 'edge-2']);
 
     const first = await a.client.publish(room, 'say', { text: 'from edge-1' });
@@ -75,8 +48,8 @@ describe('two edges', () => {
     const count = 200;
     // Subscribers and the publisher all go through HAProxy (round robin spreads them).
     const subscribers: Subscriber[] = [];
-    for (let i = 0; i < 4; i++) subscribers.push(await clients.joined(`sub-${i}`, room));
-    const publisherSub = await clients.joined('publisher', room);
+    for (let i = 0; i < 4; i++) subscribers.push(await fault.clients.joined(`sub-${i}`, room));
+    const publisherSub = await fault.clients.joined('publisher', room);
     const publisherClient = publisherSub.client;
     const nodes = new Set(subscribers.map((s) => s.node));
     expect(nodes.size).toBe(2);
@@ -84,7 +57,7 @@ describe('two edges', () => {
     // The victim: the publisher's edge, so both its publishes (offline queue, same keys) and
     // its subscribers (recovery) go through the failover.
     const victimName = publisherSub.node!;
-    const victim = cluster.process(victimName);
+    const victim = fault.cluster.process(victimName);
     const moved = subscribers.filter((s) => s.node === victimName);
     const stayed = subscribers.filter((s) => s.node !== victimName);
     expect(moved.length).toBeGreaterThan(0);
@@ -127,7 +100,7 @@ describe('two edges', () => {
       expectOffsets1toN(s, n);
       expect(s.unrecovered).toEqual([]);
     }
-    const history = await readHistory(clients, room);
+    const history = await readHistory(fault.clients, room);
     expectEachPublishOnce(history, [publisher]);
     // Subscribers saw exactly the stored order.
     for (const s of subscribers) expect(s.messages.map((m) => m.data)).toEqual(history.map((m) => m.data));
@@ -146,23 +119,24 @@ describe('two edges', () => {
 
     // HAProxy took the dead edge out; a restarted edge comes back in.
     await waitUntil(
-      async () => (await cluster.haproxy.servers()).find((s) => s.name === victimName)?.status === 'DOWN',
+      async () =>
+        (await fault.cluster.haproxy.servers()).find((s) => s.name === victimName)?.status === 'DOWN',
       `haproxy to mark ${victimName} down`,
       10_000,
     );
     const restartFrom = Date.now();
     await victim.restart();
-    await cluster.waitReady(30_000);
+    await fault.cluster.waitReady(30_000);
     report('edge restart', { back_in_haproxy_ms: Date.now() - restartFrom });
-    expect(cluster.unexpectedExits()).toEqual([]);
+    expect(fault.cluster.unexpectedExits()).toEqual([]);
   }, 120_000);
 
   it('presence: the members of a killed edge leave within the TTL bound', async () => {
     const room = 'fault:presence';
-    const [edge1, edge2] = cluster.edgeUrls;
-    const watcher = await clients.joined('watcher', room, edge1, { presence: true });
+    const [edge1, edge2] = fault.cluster.edgeUrls;
+    const watcher = await fault.clients.joined('watcher', room, edge1, { presence: true });
     // The victim's clients must not reconnect elsewhere: they would rejoin as new members.
-    const doomed = await clients.joined('doomed', room, edge2, { presence: true, reconnect: false });
+    const doomed = await fault.clients.joined('doomed', room, edge2, { presence: true, reconnect: false });
     const doomedConn = doomed.client.connection!.conn;
     await watcher.until(
       () => (watcher.client.members(room) ?? []).some((m) => m.conn === doomedConn),
@@ -175,7 +149,7 @@ describe('two edges', () => {
       if (e.room === room && e.leaves.some((m) => m.conn === doomedConn)) leftAt ??= Date.now();
     });
     const killedAt = Date.now();
-    await cluster.process('edge-2').kill('SIGKILL');
+    await fault.cluster.process('edge-2').kill('SIGKILL');
 
     await watcher.until(() => leftAt !== undefined, 'the leave diff of the dead edge’s member', 20_000);
     const leaveMs = leftAt! - killedAt;
@@ -190,20 +164,20 @@ describe('two edges', () => {
     // TTL + one sweep interval is the bound; twice that and more leaves room for a busy box.
     expect(leaveMs).toBeLessThan(6_000);
 
-    await cluster.process('edge-2').restart();
-    await cluster.waitReady(30_000);
-    expect(cluster.unexpectedExits()).toEqual([]);
+    await fault.cluster.process('edge-2').restart();
+    await fault.cluster.waitReady(30_000);
+    expect(fault.cluster.unexpectedExits()).toEqual([]);
   }, 90_000);
 
   it('SIGTERM an edge: it drains (close 4000), HAProxy takes it out, its clients move with recovery', async () => {
     const room = 'fault:edge-drain';
     const subscribers: Subscriber[] = [];
-    for (let i = 0; i < 4; i++) subscribers.push(await clients.joined(`drain-${i}`, room));
+    for (let i = 0; i < 4; i++) subscribers.push(await fault.clients.joined(`drain-${i}`, room));
     const victimName = subscribers[0]!.node!;
     const moved = subscribers.filter((s) => s.node === victimName);
-    const publisherClient = clients.make(
+    const publisherClient = fault.clients.make(
       'drain-publisher',
-      cluster.edgeUrls.find((_, i) => `edge-${i + 1}` !== victimName),
+      fault.cluster.edgeUrls.find((_, i) => `edge-${i + 1}` !== victimName),
     );
     await publisherClient.connect();
     // The first close each moved client sees; a reconnect that lands on the draining edge
@@ -214,9 +188,10 @@ describe('two edges', () => {
     const publisher = new Publisher(publisherClient, room, { count: 100, intervalMs: 20 });
     await publisher.untilAcked(30);
     const termAt = Date.now();
-    const exiting = cluster.process(victimName).kill('SIGTERM');
+    const exiting = fault.cluster.process(victimName).kill('SIGTERM');
     await waitUntil(
-      async () => (await cluster.haproxy.servers()).find((s) => s.name === victimName)?.status === 'DOWN',
+      async () =>
+        (await fault.cluster.haproxy.servers()).find((s) => s.name === victimName)?.status === 'DOWN',
       `haproxy to take ${victimName} out`,
       10_000,
     );
@@ -246,8 +221,8 @@ describe('two edges', () => {
       last_rejoin_ms: Math.max(...rejoinedAt) - termAt,
     });
 
-    await cluster.process(victimName).restart();
-    await cluster.waitReady(30_000);
-    expect(cluster.unexpectedExits()).toEqual([]);
+    await fault.cluster.process(victimName).restart();
+    await fault.cluster.waitReady(30_000);
+    expect(fault.cluster.unexpectedExits()).toEqual([]);
   }, 90_000);
 });

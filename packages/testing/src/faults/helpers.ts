@@ -6,9 +6,9 @@ import {
   type UnrecoveredEvent,
 } from '@switchboard/client';
 import type { JsonValue, MessagePush, PublishResult } from '@switchboard/protocol';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Cluster, ClusterProcess, Readiness } from '../cluster.js';
+import { type Cluster, type ClusterProcess, type Readiness, startCluster } from '../cluster.js';
 
 /**
  * Shared by the fault tests: SDK clients as real users have them, a publisher that keeps
@@ -28,6 +28,59 @@ export const FAULT_ENV: Readonly<Record<string, string>> = {
   SB_USER_PUBLISH_RATE: '0',
   SB_LOG_LEVEL: 'info',
 };
+
+/** What a fault test file works with; both are there once its `beforeAll` has run. */
+export interface FaultCluster {
+  readonly cluster: Cluster;
+  readonly clients: Clients;
+}
+
+/**
+ * The setup every fault test file shares, registered as hooks of the file: one cluster of two
+ * edges and two routers with FAULT_ENV (and `env` on top) for all its tests; before each test,
+ * a wait until the cluster is whole again (a previous test may have killed a part) and, should
+ * the test fail, the tails of the `logs` named; after each, its clients closed; after all,
+ * everything stopped.
+ */
+export function useFaultCluster(options: {
+  env?: Readonly<Record<string, string>>;
+  logs: readonly string[];
+}): FaultCluster {
+  let cluster: Cluster | undefined;
+  let clients: Clients | undefined;
+  const fault: FaultCluster = {
+    get cluster() {
+      if (!cluster) throw new Error('the fault cluster is not started (see the beforeAll error)');
+      return cluster;
+    },
+    get clients() {
+      if (!clients) throw new Error('the fault cluster is not started (see the beforeAll error)');
+      return clients;
+    },
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster({ edges: 2, routers: 2, env: { ...FAULT_ENV, ...options.env } });
+    clients = new Clients(cluster);
+  }, 90_000);
+
+  beforeEach(async () => {
+    // Every test starts from a whole cluster (a previous one may have killed a part of it).
+    await fault.cluster.waitReady(30_000);
+    onTestFailed(() => dumpLogs(fault.cluster, options.logs));
+  });
+
+  afterEach(async () => {
+    await fault.clients.closeAll();
+  });
+
+  afterAll(async () => {
+    await clients?.closeAll();
+    await cluster?.stop();
+  }, 30_000);
+
+  return fault;
+}
 
 /** Client settings: quick reconnects, but generous timeouts for a loaded 2-core box. */
 const CLIENT_DEFAULTS: Partial<ClientOptions> = {
@@ -256,6 +309,53 @@ export class Publisher {
       return;
     }
   }
+}
+
+/**
+ * Three subscribers through HAProxy, and `publishers` publishers connected straight to each
+ * edge in turn, publishing `count` messages each.
+ */
+export async function traffic(
+  fault: FaultCluster,
+  room: string,
+  options: { publishers: number; count: number; intervalMs: number },
+) {
+  const subscribers: Subscriber[] = [];
+  for (let i = 0; i < 3; i++) subscribers.push(await fault.clients.joined(`sub-${i}`, room));
+  const publishers: Publisher[] = [];
+  for (let i = 0; i < options.publishers; i++) {
+    const client = fault.clients.make(
+      `publisher-${i}`,
+      fault.cluster.edgeUrls[i % fault.cluster.edgeUrls.length],
+    );
+    await client.connect();
+    publishers.push(
+      new Publisher(client, room, { count: options.count, intervalMs: options.intervalMs, name: `p${i}` }),
+    );
+  }
+  return { subscribers, publishers };
+}
+
+/** Every acked publish once in history and, in that order, at every subscriber. */
+export async function expectExactlyOnce(
+  fault: FaultCluster,
+  room: string,
+  subscribers: Subscriber[],
+  publishers: Publisher[],
+) {
+  await Promise.all(publishers.map((p) => p.done));
+  const n = expectAcksAre1toN(publishers);
+  expect(n).toBe(publishers.reduce((sum, p) => sum + p.count, 0));
+  for (const s of subscribers)
+    await s.until(() => s.lastOffset >= n, `subscriber on ${s.node} to reach ${n}`);
+  for (const s of subscribers) {
+    expectOffsets1toN(s, n);
+    expect(s.unrecovered).toEqual([]);
+  }
+  const history = await readHistory(fault.clients, room);
+  expectEachPublishOnce(history, publishers);
+  for (const s of subscribers) expect(s.messages.map((m) => m.data)).toEqual(history.map((m) => m.data));
+  return n;
 }
 
 /** Every offset from 1 to n exactly once, in order, all in one epoch. */

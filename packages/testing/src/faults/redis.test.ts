@@ -1,14 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { type Cluster, startCluster } from '../cluster.js';
+import { describe, expect, it } from 'vitest';
 import { connectSocket, type TestSocket } from '../socket.js';
 import {
-  Clients,
-  dumpLogs,
   expectAcksAre1toN,
-  FAULT_ENV,
   Publisher,
   ReadinessWatch,
   report,
+  useFaultCluster,
   waitUntil,
 } from './helpers.js';
 
@@ -19,35 +16,15 @@ import {
  * stream, and publishing and delivery work again without restarting anything.
  */
 
-let cluster: Cluster;
-let clients: Clients;
-
-beforeAll(async () => {
-  cluster = await startCluster({ edges: 2, routers: 2, env: FAULT_ENV });
-  clients = new Clients(cluster);
-}, 90_000);
-
-beforeEach(async () => {
-  await cluster.waitReady(30_000);
-  onTestFailed(() => dumpLogs(cluster, ['redis', 'edge-1', 'edge-2', 'router-1', 'router-2']));
-});
-
-afterEach(async () => {
-  await clients.closeAll();
-});
-
-afterAll(async () => {
-  await clients?.closeAll();
-  await cluster?.stop();
-}, 30_000);
+const fault = useFaultCluster({ logs: ['redis', 'edge-1', 'edge-2', 'router-1', 'router-2'] });
 
 describe('redis-server restart (data lost)', () => {
   it('the epoch changes, a reconnecting client gets recovered:false, the service heals', async () => {
     const room = 'fault:redis-restart';
     // Both through HAProxy: one stays connected throughout, one is offline across the restart.
-    const stayer = await clients.joined('stayer', room);
-    const returner = await clients.joined('returner', room);
-    const publisherClient = clients.make('publisher', cluster.edgeUrls[0]);
+    const stayer = await fault.clients.joined('stayer', room);
+    const returner = await fault.clients.joined('returner', room);
+    const publisherClient = fault.clients.make('publisher', fault.cluster.edgeUrls[0]);
     await publisherClient.connect();
 
     const before = new Publisher(publisherClient, room, { count: 10, intervalMs: 20, name: 'before' });
@@ -60,15 +37,15 @@ describe('redis-server restart (data lost)', () => {
     expect(returner.client.position(room)).toEqual({ offset: 10, epoch: oldEpoch });
 
     // Auth, routers and presence keep state in Redis; edges keep none and must stay ready.
-    const names = cluster.processes.filter((p) => !p.name.startsWith('edge')).map((p) => p.name);
-    const edgeNames = cluster.processes.filter((p) => p.name.startsWith('edge')).map((p) => p.name);
-    const watch = new ReadinessWatch(cluster.processes);
+    const names = fault.cluster.processes.filter((p) => !p.name.startsWith('edge')).map((p) => p.name);
+    const edgeNames = fault.cluster.processes.filter((p) => p.name.startsWith('edge')).map((p) => p.name);
+    const watch = new ReadinessWatch(fault.cluster.processes);
     const killedAt = Date.now();
-    await cluster.redis.kill('SIGKILL');
+    await fault.cluster.redis.kill('SIGKILL');
     await waitUntil(() => watch.allDown(names), 'every Redis-backed process to report Redis down', 15_000);
     const allDownMs = Date.now() - killedAt;
     const restartedAt = Date.now();
-    await cluster.redis.restart();
+    await fault.cluster.redis.restart();
     await waitUntil(() => watch.allBackUp(names), 'every process to be ready again', 30_000);
     await watch.stop();
     const readyMs = Math.max(...names.map((n) => watch.up.get(n)!)) - restartedAt;
@@ -116,7 +93,7 @@ describe('redis-server restart (data lost)', () => {
       first_publish_acked_after_restart_ms: firstAckMs,
       publish_failed_attempts: after.failures.length,
     });
-    expect(cluster.unexpectedExits()).toEqual([]);
+    expect(fault.cluster.unexpectedExits()).toEqual([]);
   }, 120_000);
 
   it('after the loss, the first messages of the new epoch reach every member even when deliveries cross', async () => {
@@ -127,20 +104,20 @@ describe('redis-server restart (data lost)', () => {
     const members: TestSocket[] = [];
     const publishers: TestSocket[] = [];
     try {
-      for (const url of cluster.edgeUrls) {
-        const member = await connectSocket(url, cluster.token(`member-${members.length}`));
+      for (const url of fault.cluster.edgeUrls) {
+        const member = await connectSocket(url, fault.cluster.token(`member-${members.length}`));
         for (const room of rooms) await member.call({ op: 'join', room });
         members.push(member);
         for (let i = 0; i < 2; i++) {
-          publishers.push(await connectSocket(url, cluster.token(`publisher-${publishers.length}`)));
+          publishers.push(await connectSocket(url, fault.cluster.token(`publisher-${publishers.length}`)));
         }
       }
       const perRoom = Array.from({ length: publishers.length }, (_, i) => i + 1).join(',');
       const problems: string[] = [];
       const rounds = 5;
       for (let round = 0; round < rounds; round++) {
-        await cluster.redis.restart();
-        await cluster.waitReady(30_000);
+        await fault.cluster.redis.restart();
+        await fault.cluster.waitReady(30_000);
         const seen = members.map((m) => m.pushes('msg').length);
         // Four publishers (two per edge) publish to every room at once: offsets 1..4 of the
         // new epoch, appended by either router.
