@@ -40,6 +40,7 @@ import { errorBody, replyFrame, replyWithFrames } from './frames.js';
 import { LocalRooms } from './local-rooms.js';
 import { LocalUsers } from './local-users.js';
 import type { EdgeMetrics } from './metrics.js';
+import { textFrame } from './ws-frame.js';
 
 export interface EdgeOptions {
   nodeId: string;
@@ -71,7 +72,8 @@ export interface EdgeDeps {
 }
 
 const TEXT = { binary: false } as const;
-const PING_FRAME = Buffer.from('{"t":"ping"}');
+/** The app-level heartbeat, framed once for every socket and every sweep. */
+const PING_WIRE = textFrame(Buffer.from('{"t":"ping"}'));
 /** setTimeout's ceiling (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 const PRESENCE_REFRESH_BATCH = 500;
@@ -134,9 +136,7 @@ export class Edge implements ConnectionOwner {
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this.#users = new LocalUsers(deps.bus, {
-      write: (conn, wire) => {
-        if (this.#writeWire(conn, wire)) this.#metrics.framesOut.inc({ kind: 'user' });
-      },
+      write: (conn, wire) => this.#writeWire(conn, wire, 'user'),
       control: (conns, message) => this.onControl(conns, message),
       log: deps.log,
     });
@@ -692,30 +692,26 @@ export class Edge implements ConnectionOwner {
   // ---- writing and closing ------------------------------------------------------------------
 
   /** Writes a frame unless the connection is closed; a full outbound buffer means slow consumer. */
-  #write(conn: Connection, frame: Buffer, kind?: string): boolean {
-    if (conn.state === 'closed') return false;
-    const socket = conn.socket;
-    if (socket.bufferedAmount + frame.length > this.#options.outboundMaxBytes) {
-      this.#close(conn, CloseCode.SlowConsumer, 'slow consumer');
-      return false;
-    }
-    socket.send(frame, TEXT);
-    if (kind !== undefined) this.#metrics.framesOut.inc({ kind });
-    return true;
+  /** Frames one serialized frame and writes it (replies, notices: one socket each). */
+  #write(conn: Connection, payload: Buffer, kind: string): boolean {
+    return this.#writeWire(conn, textFrame(payload), kind);
   }
 
   /**
-   * Writes a ready WebSocket frame straight to the connection's TCP socket, past ws's sender
-   * (which would build a header and queue per socket). Safe because compression is off: ws
-   * writes every frame of its own synchronously, so frames never interleave.
+   * The one write path: a ready WebSocket frame straight to the connection's TCP socket, past
+   * ws's sender (which would build a header and queue per socket). Safe because compression is
+   * off: ws writes each of its own frames (pings, close) synchronously, so frames never
+   * interleave. A full outbound buffer means slow consumer. `kind` counts the frame; room
+   * fan-out counts its frames in one step and passes none.
    */
-  #writeWire(conn: Connection, wire: Buffer): boolean {
+  #writeWire(conn: Connection, wire: Buffer, kind?: string): boolean {
     if (conn.state === 'closed' || conn.socket.readyState !== WebSocket.OPEN) return false;
     if (conn.socket.bufferedAmount + wire.length > this.#options.outboundMaxBytes) {
       this.#close(conn, CloseCode.SlowConsumer, 'slow consumer');
       return false;
     }
     conn.raw.write(wire);
+    if (kind !== undefined) this.#metrics.framesOut.inc({ kind });
     return true;
   }
 
@@ -806,7 +802,7 @@ export class Edge implements ConnectionOwner {
       }
       conn.alive = false;
       conn.socket.ping();
-      if (conn.state === 'open') this.#write(conn, PING_FRAME, 'ping');
+      if (conn.state === 'open') this.#writeWire(conn, PING_WIRE, 'ping');
     }
   }
 
