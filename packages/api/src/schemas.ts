@@ -1,5 +1,16 @@
-import { HISTORY_LIMIT_MAX, type JsonObject, type JsonValue, ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import { HISTORY_LIMIT_MAX, type JsonObject, type JsonValue } from '@switchboard/protocol';
+import {
+  apiPublishEnvelope,
+  apiUserEnvelope,
+  data,
+  event,
+  key,
+  room,
+  user,
+} from '@switchboard/router/envelopes';
 import * as v from 'valibot';
+
+export { event, room };
 
 /**
  * The server API's request shapes, validated once with these schemas by every entry: the gRPC
@@ -9,19 +20,6 @@ import * as v from 'valibot';
  * refused downstream for its shape.
  */
 
-export const room = v.pipe(
-  v.string(),
-  v.regex(ROOM_NAME_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 _ - : # @ = + ~ ! /'),
-);
-export const event = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(64, 'is longer than 64 characters'),
-);
-const user = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
-const key = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
-const data = v.optional(v.unknown(), null);
-
 /** Largest `data` (as JSON text) the API accepts: one client frame's worth (SB_MAX_FRAME_BYTES default). */
 export const MAX_DATA_BYTES = 65_536;
 /** Rooms in one Broadcast. */
@@ -30,7 +28,7 @@ export const MAX_BROADCAST_ROOMS = 1_000;
 export const ROOMS_LIMIT_DEFAULT = 100;
 export const ROOMS_LIMIT_MAX = 1_000;
 
-export const publishSchema = v.object({ room, event, data, key: v.optional(key), from: v.optional(user) });
+export const publishSchema = apiPublishEnvelope;
 
 export const broadcastSchema = v.object({
   rooms: v.pipe(
@@ -45,7 +43,7 @@ export const broadcastSchema = v.object({
   from: v.optional(user),
 });
 
-export const publishToUserSchema = v.object({ user, event, data });
+export const publishToUserSchema = apiUserEnvelope;
 
 export const roomOnlySchema = v.object({ room });
 

@@ -1,11 +1,5 @@
 import { canJoin, canPublish, type Grants } from '@switchboard/auth';
-import {
-  ErrorCode,
-  HISTORY_LIMIT_MAX,
-  type JsonValue,
-  ROOM_NAME_PATTERN,
-  type Sender,
-} from '@switchboard/protocol';
+import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, type Sender } from '@switchboard/protocol';
 import {
   type Bus,
   DeliveryHeaders,
@@ -23,6 +17,7 @@ import {
   traceHeaders,
 } from '@switchboard/runtime';
 import * as v from 'valibot';
+import { apiPublishEnvelope, apiUserEnvelope, event, room } from './envelopes.js';
 import { messageBody, messageFrame } from './messages.js';
 import type { HistoryReply, JoinReply, PublishReply } from './types.js';
 
@@ -40,10 +35,8 @@ const who = {
   user: v.pipe(v.string(), v.minLength(1)),
   grants: v.object({ join: v.array(v.string()), publish: v.array(v.string()) }),
 };
-const room = v.pipe(v.string(), v.regex(ROOM_NAME_PATTERN));
 const position = v.object({ offset: v.pipe(v.number(), v.integer(), v.minValue(0)), epoch: v.string() });
 
-const event = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const publishRequest = v.object({
   ...who,
   conn: v.string(),
@@ -51,18 +44,6 @@ const publishRequest = v.object({
   event,
   data: v.unknown(),
   key: v.optional(v.string()),
-});
-const apiPublishRequest = v.object({
-  room,
-  event,
-  data: v.optional(v.unknown(), null),
-  key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
-  from: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
-});
-const apiUserRequest = v.object({
-  user: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
-  event,
-  data: v.optional(v.unknown(), null),
 });
 const joinRequest = v.object({ ...who, room, since: v.optional(position) });
 const historyRequest = v.object({
@@ -147,7 +128,7 @@ export function startRouterService(deps: {
 
   /** Internal services publishing to a room (trusted: NATS permissions guard the subject). */
   async function apiPublish(body: unknown): Promise<PublishReply> {
-    const req = parseRequest(apiPublishRequest, body);
+    const req = parseRequest(apiPublishEnvelope, body);
     return accept(
       req.room,
       req.event,
@@ -159,7 +140,7 @@ export function startRouterService(deps: {
 
   /** Internal services notifying every connection of a user, on whichever edges they are. */
   async function apiUser(body: unknown): Promise<Record<string, never>> {
-    const req = parseRequest(apiUserRequest, body);
+    const req = parseRequest(apiUserEnvelope, body);
     const frame = JSON.stringify({ t: 'user', event: req.event, data: req.data ?? null, ts: Date.now() });
     bus.publish(Subjects.user(req.user), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'user' } });
     return {};

@@ -1,0 +1,32 @@
+import { ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import * as v from 'valibot';
+
+/**
+ * The bus API's envelopes (`sb.api.publish`, `sb.api.user`), defined once: the router
+ * validates what arrives on the bus with them, and the server API and server SDK validate with
+ * the same schemas before sending, so a request that passes there is not refused here.
+ * A subpath of its own (`@switchboard/router/envelopes`) so clients do not load the router.
+ */
+export const room = v.pipe(
+  v.string(),
+  v.regex(ROOM_NAME_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 _ - : # @ = + ~ ! /'),
+);
+export const event = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(64, 'is longer than 64 characters'),
+);
+export const user = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
+export const key = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
+export const data = v.optional(v.unknown(), null);
+
+/** `sb.api.publish`: publish to a room; `from` is shown as the sender (default `@server`). */
+export const apiPublishEnvelope = v.object({
+  room,
+  event,
+  data,
+  key: v.optional(key),
+  from: v.optional(user),
+});
+/** `sb.api.user`: notify every connection of a user. */
+export const apiUserEnvelope = v.object({ user, event, data });
