@@ -18,7 +18,7 @@ import { build, type Metafile } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** dist/<name>.mjs ← entry. The four cluster roles, the all-in-one process and the token tool. */
+/** dist/<name>.mjs ← entry. The cluster roles, the all-in-one process and the `switchboard` CLI. */
 export const ENTRIES: Readonly<Record<string, string>> = {
   edge: 'services/edge/src/main.ts',
   auth: 'services/auth/src/main.ts',
@@ -26,10 +26,10 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   presence: 'services/presence/src/main.ts',
   api: 'services/api/src/main.ts',
   standalone: 'services/standalone/src/main.ts',
-  token: 'services/standalone/src/token.ts',
+  switchboard: 'packages/cli/src/main.ts',
 };
 
-/** The roles `main.mjs` can start (everything but the token tool). */
+/** The roles `main.mjs` can start (everything but the CLI). */
 export const ROLES = ['edge', 'auth', 'router', 'presence', 'api', 'standalone'] as const;
 
 /**

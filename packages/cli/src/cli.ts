@@ -232,7 +232,7 @@ type Command = (ctx: Ctx) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
   async token({ values, out }) {
-    if (!values.user) throw new UsageError('token needs --user');
+    if (!values.user) throw new UsageError('token needs --user <id>');
     const rooms = split(values.rooms);
     const ttl = values.ttl !== undefined ? positiveInt(values.ttl, '--ttl') : 3600;
     const token = mintToken(secret(values), {

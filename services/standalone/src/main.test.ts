@@ -7,6 +7,8 @@ import { connectSocket, spawnTsx } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** `pnpm token` is the CLI's token command. */
+const CLI = '../../../packages/cli/src/main.ts';
 const children: ChildProcess[] = [];
 
 function run(file: string, args: string[], env: Record<string, string>) {
@@ -54,7 +56,7 @@ describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, ()
         ) ?? undefined,
     );
     expect(proc.stdout()).toContain('development JWT secret');
-    const token = run('token.ts', ['--user', 'alice', '--rooms', 'chat:*'], {});
+    const token = run(CLI, ['token', '--user', 'alice', '--rooms', 'chat:*'], {});
     expect(await token.exited).toBe(0);
     const socket = await connectSocket(`ws://127.0.0.1:${ready[1]}`, token.stdout().trim());
     expect((await socket.call({ op: 'join', room: 'chat:lobby' })).room).toBe('chat:lobby');
@@ -65,11 +67,11 @@ describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, ()
   });
 });
 
-describe('pnpm token (services/standalone/src/token.ts)', { timeout: 60_000 }, () => {
+describe('pnpm token (the CLI token command)', { timeout: 60_000 }, () => {
   it('prints a dev token with the requested grants and name', async () => {
     const proc = run(
-      'token.ts',
-      ['--user', 'bob', '--rooms', 'chat:*', '--publish', 'dm:{user}', '--name', 'Bob'],
+      CLI,
+      ['token', '--user', 'bob', '--rooms', 'chat:*', '--publish', 'dm:{user}', '--name', 'Bob'],
       {},
     );
     expect(await proc.exited).toBe(0);
@@ -82,7 +84,7 @@ describe('pnpm token (services/standalone/src/token.ts)', { timeout: 60_000 }, (
   });
 
   it('explains its usage when --user is missing', async () => {
-    const proc = run('token.ts', [], {});
+    const proc = run(CLI, ['token'], {});
     expect(await proc.exited).toBe(2);
     expect(proc.stderr()).toContain('--user <id>');
   });
