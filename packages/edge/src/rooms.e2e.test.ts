@@ -197,6 +197,24 @@ describe.each(['memory', 'nats+redis'] as const)('rooms (%s)', (backends) => {
     expect(after.messages.map((m: MessagePush) => m.offset)).toEqual([4, 5]);
   });
 
+  it('keeps live members in presence past the TTL: edges refresh their entries', async () => {
+    const short = await startSwitchboard({ backends, config: { presenceTtlMs: 1_000 } });
+    try {
+      const stayer = await connectSocket(short.wsUrl, short.token('stayer'));
+      const watcher = await connectSocket(short.wsUrl, short.token('watcher'));
+      await stayer.call({ op: 'join', room: 'long-stay' });
+      await watcher.call({ op: 'join', room: 'long-stay' });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const { members } = await watcher.call({ op: 'presence', room: 'long-stay' });
+      expect(members.map((m) => m.user).sort()).toEqual(['stayer', 'watcher']);
+      expect(watcher.pushes('presence').filter((p) => p.leaves !== undefined)).toEqual([]);
+      stayer.close();
+      watcher.close();
+    } finally {
+      await short.stop();
+    }
+  });
+
   it('limits rooms per connection', async () => {
     const limited = await startSwitchboard({ backends, config: { maxRoomsPerConnection: 2 } });
     try {
