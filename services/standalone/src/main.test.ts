@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TokenVerifier } from '@switchboard/auth';
 import { CloseCode } from '@switchboard/protocol';
@@ -64,6 +66,43 @@ describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, ()
     proc.child.kill('SIGTERM');
     expect((await socket.closed).code).toBe(CloseCode.Shutdown);
     expect(await proc.exited).toBe(0);
+  });
+});
+
+describe('OpenTelemetry export', { timeout: 90_000 }, () => {
+  it('exports spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
+    const posts: string[] = [];
+    const collector = createServer((req, res) => {
+      posts.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    try {
+      const proc = run('main.ts', [], {
+        SB_WS_HOST: '127.0.0.1',
+        SB_WS_PORT: '0',
+        SB_HTTP_HOST: '127.0.0.1',
+        SB_HTTP_PORT: '0',
+        SB_GRPC_PORT: '0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      });
+      const ready = await until(
+        () => /"websocket":"ws:\/\/127\.0\.0\.1:(\d+)"/.exec(proc.stdout()) ?? undefined,
+      );
+      expect(proc.stdout()).toContain('OpenTelemetry tracing on');
+      const token = run(CLI, ['token', '--user', 'otel', '--rooms', '*'], {});
+      expect(await token.exited).toBe(0);
+      const socket = await connectSocket(`ws://127.0.0.1:${ready[1]}`, token.stdout().trim());
+      await socket.call({ op: 'publish', room: 'traced', event: 'e' });
+      await until(() => (posts.includes('/v1/traces') ? true : undefined), 20_000);
+      socket.close();
+    } finally {
+      collector.closeAllConnections();
+      collector.close();
+    }
   });
 });
 
