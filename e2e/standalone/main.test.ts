@@ -9,8 +9,10 @@ import { connectSocket, spawnTsx } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** `pnpm start`. */
+const MAIN = '../../services/standalone/src/main.ts';
 /** `pnpm token` is the CLI's token command. */
-const CLI = '../../../packages/cli/src/main.ts';
+const CLI = '../../packages/cli/src/main.ts';
 const children: ChildProcess[] = [];
 
 function run(file: string, args: string[], env: Record<string, string>) {
@@ -36,14 +38,14 @@ afterEach(() => {
 // Spawning tsx processes is slow on a loaded 2-core box: generous per-test limits.
 describe('pnpm start (services/standalone/src/main.ts)', { timeout: 90_000 }, () => {
   it('refuses bad configuration with a message that says what to fix, exit code 78', async () => {
-    const proc = run('main.ts', [], { SB_WS_PROT: '1', SB_HTTP_PORT: 'ninety' });
+    const proc = run(MAIN, [], { SB_WS_PROT: '1', SB_HTTP_PORT: 'ninety' });
     expect(await proc.exited).toBe(78);
     expect(proc.stderr()).toContain('SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?');
     expect(proc.stderr()).toContain('SB_HTTP_PORT="ninety" must be a whole number');
   });
 
   it('serves authenticated rooms with the dev secret, then drains on SIGTERM and exits 0', async () => {
-    const proc = run('main.ts', [], {
+    const proc = run(MAIN, [], {
       SB_WS_HOST: '127.0.0.1',
       SB_WS_PORT: '0',
       SB_HTTP_HOST: '127.0.0.1',
@@ -80,7 +82,7 @@ describe('OpenTelemetry export', { timeout: 90_000 }, () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const { port } = collector.address() as AddressInfo;
     try {
-      const proc = run('main.ts', [], {
+      const proc = run(MAIN, [], {
         SB_WS_HOST: '127.0.0.1',
         SB_WS_PORT: '0',
         SB_HTTP_HOST: '127.0.0.1',

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from '../demo/server.js';
-import { TcpProxy } from './test-support/tcp-proxy.js';
+import { type DemoServer, startDemoServer } from '../../packages/client/demo/server.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 /**
  * The SDK in a real browser: the demo chat page, bundled by esbuild and served by the demo

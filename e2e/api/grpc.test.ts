@@ -1,6 +1,7 @@
 import { credentials, status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_CODE_METADATA, ERROR_NAME_METADATA, loadProtos, SwitchboardApiError } from '@switchboard/api';
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
+import { GrpcServerClient } from '@switchboard/server-sdk';
 import {
   connectSocket,
   openSocket,
@@ -11,7 +12,6 @@ import {
   type TestSwitchboard,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcServerClient } from './client.js';
 
 const SECOND_KEY = 'switchboard-second-api-key-for-rotation-0001';
 

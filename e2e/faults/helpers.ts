@@ -6,9 +6,9 @@ import {
   type UnrecoveredEvent,
 } from '@switchboard/client';
 import type { JsonValue, MessagePush, PublishResult } from '@switchboard/protocol';
+import { type Cluster, type ClusterProcess, type Readiness, startCluster } from '@switchboard/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
-import { type Cluster, type ClusterProcess, type Readiness, startCluster } from '../cluster.js';
 
 /**
  * Shared by the fault tests: SDK clients as real users have them, a publisher that keeps

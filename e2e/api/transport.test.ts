@@ -6,9 +6,9 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type ApiServer, SwitchboardApiError, startApiServer } from '@switchboard/api';
 import { ErrorCode } from '@switchboard/protocol';
 import { type Bus, MemoryBusHub, Subjects, silentLogger } from '@switchboard/runtime';
+import { GrpcServerClient } from '@switchboard/server-sdk';
 import { rejectionOf } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcServerClient } from './client.js';
 
 const KEY = 'transport-test-key-0123456789abcdef';
 

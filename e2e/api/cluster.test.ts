@@ -1,16 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { GrpcServerClient, NatsServerClient } from '@switchboard/server-sdk';
 import { type Cluster, openSocket, startCluster } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcServerClient, NatsServerClient } from './index.js';
 
 /**
  * The API service as its own process (`services/api/src/main.ts`) in a real cluster: two edge
  * processes, router, presence and auth over NATS, state in Redis.
  */
 const API_KEY = 'cluster-api-key-0123456789abcdef0123456789';
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 let cluster: Cluster;
 let apiProcess: ChildProcess;

@@ -4,7 +4,7 @@ import { CloseCode } from '@switchboard/protocol';
 import { connectSocket, spawnTsx, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
 let sb: TestSwitchboard;
 const children: ChildProcess[] = [];
 

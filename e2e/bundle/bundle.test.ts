@@ -24,9 +24,9 @@ import {
   startRedisServer,
 } from '@switchboard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, ENTRIES, ROLES } from '../../../scripts/bundle.js';
+import { bundle, ENTRIES, ROLES } from '../../scripts/bundle.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'bundle-test-secret-0123456789abcdef-0123456789';
 const API_KEY = 'bundle-test-api-key-0123456789abcdef-0123456789';
 const OPTIONAL_REQUIRES = new Set(['bufferutil', 'utf-8-validate', 'supports-color']);

@@ -1,5 +1,5 @@
+import { connectSocket, type TestSocket } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
-import { connectSocket, type TestSocket } from '../socket.js';
 import {
   expectAcksAre1toN,
   Publisher,
