@@ -11,7 +11,7 @@
 # The runtime stage holds Node, tini and `dist/` — the production bundle `pnpm bundle` writes
 # (scripts/bundle.ts): one self-contained ES module per role, every dependency inside, nothing
 # native, so no node_modules, no package manager, no dev dependencies. CI builds the same bundle
-# with the same command and runs it (services/standalone/src/bundle.test.ts), so what this
+# with the same command and runs it (e2e/bundle/bundle.test.ts), so what this
 # file copies is what the tests ran.
 #
 #   docker build -t switchboard:dev .
