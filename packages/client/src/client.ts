@@ -212,7 +212,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       subscription = new RoomSubscription(room, this.#roomHost);
       this.#rooms.set(room, subscription);
     }
-    return subscription.join(options.presence === true);
+    return subscription.join(Boolean(options.presence));
   }
 
   /** Leaves `room` and forgets its position. A pending `join()` of it rejects with `CancelledError`. */

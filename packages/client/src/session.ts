@@ -165,7 +165,11 @@ export class Session {
       return;
     }
     this.#socket = socket;
-    // Every handler is replaced by a no-op when the session is disposed.
+    this.#listen(socket, token);
+  }
+
+  /** Sends `connect` once the socket opens and routes its events; `dispose` unhooks them all. */
+  #listen(socket: WebSocketLike, token: string): void {
     let transportError: TransportError | undefined;
     socket.onopen = () => {
       this.#lastFrameAt = Date.now();
