@@ -100,7 +100,6 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     super();
     this.#options = resolveOptions(options);
     this.#queue = new BoundedQueue(this.#options.queue);
-    const emit = this.emit.bind(this) as RoomHost['emit'];
     const isConnected = () => this.#state === 'connected';
     this.#sessionHost = {
       connected: (result) => this.#onConnected(result),
@@ -116,7 +115,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     };
     this.#roomHost = {
       options: this.#options,
-      emit,
+      emit: (event, payload) => this.emit(event, payload),
       request: (command, handlers) => this.#request(command, handlers),
       isConnected,
       fail: (reason, error) => this.#session?.fail(reason, error),
