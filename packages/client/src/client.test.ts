@@ -356,6 +356,29 @@ describe('requests', () => {
     expect(client.state).toBe('connected');
   });
 
+  it("paces writes under the server's advertised rate and burst", async () => {
+    vi.useFakeTimers();
+    // The client keeps to 90% of the rate (9/s) and 80% of the burst (4).
+    const server = new FakeServer({ pace: { rate: 10, burst: 5 } });
+    const client = makeClient(server);
+    await settle(client.connect());
+    const acks = Promise.all(Array.from({ length: 10 }, (_, i) => client.publish('r', 'e', i)));
+    const sent = () => server.last.commands('publish').length;
+    expect(sent()).toBe(4);
+    // Then one token per 1000/9 ms: the fifth after 112 ms, the sixth 111 ms later.
+    await vi.advanceTimersByTimeAsync(111);
+    expect(sent()).toBe(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent()).toBe(5);
+    await vi.advanceTimersByTimeAsync(110);
+    expect(sent()).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent()).toBe(6);
+    const results = await settle(acks);
+    expect(results.map((r) => r.offset)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(server.last.commands('publish').map((c) => c['data'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('presence and history need a live connection', async () => {
     const server = new FakeServer();
     const client = makeClient(server);

@@ -10,28 +10,8 @@ export type {
 } from '@switchboard/protocol';
 export type { BackoffOptions, Jitter } from './backoff.js';
 export { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-export type {
-  ClientEvents,
-  ClientOptions,
-  ConnectingEvent,
-  ConnectionState,
-  DisconnectedEvent,
-  DisconnectingEvent,
-  HistoryOptions,
-  JoinedEvent,
-  JoinInfo,
-  JoinOptions,
-  LeftEvent,
-  PresenceEvent,
-  PublishOptions,
-  ReconnectOptions,
-  StateEvent,
-  TokenEvent,
-  TokenProvider,
-  UnrecoveredEvent,
-  UnsentPublish,
-} from './client.js';
-export { DEFAULT_OPTIONS, SDK_NAME, SwitchboardClient } from './client.js';
+export type { HistoryOptions, JoinOptions, PublishOptions, UnsentPublish } from './client.js';
+export { SwitchboardClient } from './client.js';
 export type { RequestOp } from './errors.js';
 export {
   CancelledError,
@@ -48,7 +28,23 @@ export {
   TokenProviderError,
   TransportError,
 } from './errors.js';
+export type {
+  ClientEvents,
+  ConnectingEvent,
+  ConnectionState,
+  DisconnectedEvent,
+  DisconnectingEvent,
+  JoinedEvent,
+  LeftEvent,
+  PresenceEvent,
+  StateEvent,
+  TokenEvent,
+  UnrecoveredEvent,
+} from './events.js';
+export type { ClientOptions, ReconnectOptions, TokenProvider } from './options.js';
+export { DEFAULT_OPTIONS, SDK_NAME } from './options.js';
 export type { QueueFullPolicy, QueueOptions } from './queue.js';
 export { DEFAULT_QUEUE } from './queue.js';
+export type { JoinInfo } from './room-subscription.js';
 export type { UnrecoveredReason } from './stream.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';

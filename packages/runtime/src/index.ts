@@ -1,3 +1,5 @@
+export type { BucketState } from '@switchboard/protocol';
+export { takeTokens } from '@switchboard/protocol';
 export type { Backends } from './backends.js';
 export { openBackends } from './backends.js';
 export type {
@@ -72,6 +74,4 @@ export { callRpc, parseRequest, serveRpc } from './rpc.js';
 export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
 export type { ControlMessage, LifecycleKind, NodeHeartbeat } from './subjects.js';
 export { DeliveryHeaders, QueueGroups, Subjects, userToken } from './subjects.js';
-export type { BucketState } from './token-bucket.js';
-export { takeTokens } from './token-bucket.js';
 export { busAttributes, contextFrom, inSpan, SpanKind, traceHeaders, tracer } from './tracing.js';

@@ -9,7 +9,7 @@ import {
 import type { RateLimitResult, RateLimitRule, RateLimitStore } from './rate-limit-store.js';
 
 /**
- * `takeTokens` (token-bucket.ts) in Lua, so that read-refill-take-write is one atomic step for
+ * `takeTokens` (@switchboard/protocol) in Lua, so that read-refill-take-write is one atomic step for
  * every instance sharing the bucket. Time is Redis time with microseconds (see LUA_NOW_MS for
  * why the server's clock), kept fractional so high rates refill smoothly.
  */

@@ -27,6 +27,8 @@ export interface FakeServerOptions {
   ping?: number;
   /** History kept per room (older messages make a rejoin `recovered: false`). */
   historySize?: number;
+  /** The publish rate and burst advertised in the connect result. */
+  pace?: { rate: number; burst: number };
 }
 
 export class FakeServer {
@@ -48,7 +50,7 @@ export class FakeServer {
   #epoch = 0;
 
   constructor(options: FakeServerOptions = {}) {
-    this.options = { ping: 0, historySize: 100, ...options };
+    this.options = { ping: 0, historySize: 100, pace: { rate: 1000, burst: 1000 }, ...options };
   }
 
   /** The constructor to pass as the client's `WebSocket` option. */
@@ -135,7 +137,7 @@ export class FakeServer {
           conn: `c${++this.#conn}`,
           user: 'u',
           ping: this.options.ping,
-          limits: { maxFrameBytes: 65536, maxRooms: 128, rate: 1000, burst: 1000 },
+          limits: { maxFrameBytes: 65536, maxRooms: 128, ...this.options.pace },
           node: 'fake',
           version: 1,
           ...(this.expiresAt !== undefined ? { expiresAt: this.expiresAt } : {}),

@@ -1,13 +1,19 @@
-import type { RateLimitResult, RateLimitRule } from './rate-limit-store.js';
-
 /** Bucket state: tokens left and when they were counted. Plain numbers, so it fits anywhere. */
 export interface BucketState {
   tokens: number;
   at: number;
 }
 
-/** Refills `state` up to `now` and takes `cost` when enough tokens are there. Mutates `state`. */
-export function takeTokens(state: BucketState, rule: RateLimitRule, now: number, cost = 1): RateLimitResult {
+/**
+ * Refills `state` up to `now` (`rule.rate` tokens per second, at most `rule.burst`) and takes
+ * `cost` when enough tokens are there. Mutates `state`.
+ */
+export function takeTokens(
+  state: BucketState,
+  rule: { rate: number; burst: number },
+  now: number,
+  cost = 1,
+): { allowed: boolean; retryAfterMs: number } {
   const elapsed = Math.max(0, now - state.at);
   state.tokens = Math.min(rule.burst, state.tokens + (elapsed * rule.rate) / 1000);
   state.at = now;
