@@ -3,13 +3,13 @@ import { ErrorCode } from '@switchboard/protocol';
 import {
   ConfigError,
   encodeJson,
-  loadConfig,
   MemoryBusHub,
   NoRespondersError,
   RemoteError,
   Subjects,
   TimeoutError,
 } from '@switchboard/runtime';
+import { loadConfig } from '@switchboard/server/config';
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth.js';
 import {
