@@ -15,5 +15,6 @@ export type {
   StandaloneConfig,
 } from './roles.js';
 export { CONFIG_ROLES, ROLE_SCHEMAS } from './roles.js';
+export { isServiceLink } from './service-links.js';
 export type { Setting, SettingKey, Settings } from './settings.js';
 export { SETTINGS } from './settings.js';

@@ -4,6 +4,7 @@ import { entriesOf } from './pieces.js';
 import { badValue, unknownSetting } from './problems.js';
 import { type ConfigRole, ROLE_SCHEMAS, type RoleConfig, roleKeys, type StandaloneConfig } from './roles.js';
 import { checkRules } from './rules.js';
+import { isServiceLink } from './service-links.js';
 import { SETTING_KEYS, SETTINGS, type Setting, type SettingKey } from './settings.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -15,7 +16,7 @@ const KNOWN_NAMES: readonly string[] = SETTING_KEYS.map((key) => SETTINGS[key].e
  * start-up. Every setting in the environment is checked, the role's own and the others' (a
  * deployment often shares one environment between roles); the result holds the role's own
  * settings only. Throws `ConfigError` listing every problem: bad values, unknown `SB_*`
- * variables, then checks across settings.
+ * variables (Kubernetes service links excepted), then checks across settings.
  */
 export function loadConfig<R extends ConfigRole = 'standalone'>(
   env: Environment = process.env,
@@ -40,7 +41,7 @@ export function loadConfig<R extends ConfigRole = 'standalone'>(
   }
   const problems = SETTING_KEYS.flatMap((key) => valueProblems.get(key) ?? []);
   for (const name of Object.keys(env)) {
-    if (name.startsWith('SB_') && !KNOWN_NAMES.includes(name)) {
+    if (name.startsWith('SB_') && !KNOWN_NAMES.includes(name) && !isServiceLink(name, env)) {
       problems.push(unknownSetting(name, KNOWN_NAMES));
     }
   }
