@@ -39,41 +39,31 @@ function setting<T>(
 export const SETTINGS = {
   env: setting(
     'SB_ENV',
-    'development' as 'development' | 'production',
+    'development',
     'development allows the built-in dev JWT secret; production refuses it',
     oneOf('development', 'production'),
   ),
   logLevel: setting(
     'SB_LOG_LEVEL',
-    'info' as LogLevel,
+    'info',
     'pino log level',
     oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   ),
   nodeId: setting(
     'SB_NODE_ID',
-    undefined as string | undefined,
+    undefined,
     'name of this process in logs, metrics and presence (default: hostname-pid)',
     optionalText,
   ),
 
-  bus: setting(
-    'SB_BUS',
-    'memory' as 'memory' | 'nats',
-    'memory (single process) or nats',
-    oneOf('memory', 'nats'),
-  ),
+  bus: setting('SB_BUS', 'memory', 'memory (single process) or nats', oneOf('memory', 'nats')),
   natsUrl: setting(
     'SB_NATS_URL',
     'nats://127.0.0.1:4222',
     'NATS server URLs, comma-separated (SB_BUS=nats)',
     urls(['nats:', 'tls:']),
   ),
-  store: setting(
-    'SB_STORE',
-    'memory' as 'memory' | 'redis',
-    'memory (single process) or redis',
-    oneOf('memory', 'redis'),
-  ),
+  store: setting('SB_STORE', 'memory', 'memory (single process) or redis', oneOf('memory', 'redis')),
   redisUrl: setting(
     'SB_REDIS_URL',
     'redis://127.0.0.1:6379',
@@ -166,29 +156,19 @@ export const SETTINGS = {
 
   jwtSecrets: setting(
     'SB_JWT_SECRETS',
-    [] as string[],
+    [],
     'HS256 secrets, comma-separated (several for rotation; 32+ bytes each in production)',
     list,
     { secret: true },
   ),
   jwtPublicKeyFiles: setting(
     'SB_JWT_PUBLIC_KEY_FILES',
-    [] as string[],
+    [],
     'PEM files of RS256/ES256 public keys, comma-separated',
     list,
   ),
-  jwtIssuer: setting(
-    'SB_JWT_ISSUER',
-    undefined as string | undefined,
-    'required iss claim, when set',
-    optionalText,
-  ),
-  jwtAudience: setting(
-    'SB_JWT_AUDIENCE',
-    undefined as string | undefined,
-    'required aud claim, when set',
-    optionalText,
-  ),
+  jwtIssuer: setting('SB_JWT_ISSUER', undefined, 'required iss claim, when set', optionalText),
+  jwtAudience: setting('SB_JWT_AUDIENCE', undefined, 'required aud claim, when set', optionalText),
   jwtClockToleranceS: setting(
     'SB_JWT_CLOCK_TOLERANCE_S',
     5,
@@ -273,7 +253,7 @@ export const SETTINGS = {
   grpcPort: setting('SB_GRPC_PORT', 50_051, 'gRPC server API port (docs/api.md)', port),
   apiKeys: setting(
     'SB_API_KEYS',
-    [] as string[],
+    [],
     'server API keys, comma-separated (several for rotation; 32+ bytes each in production); development uses the dev key when unset',
     list,
     { secret: true },
@@ -286,19 +266,19 @@ export const SETTINGS = {
   ),
   grpcTlsCertFile: setting(
     'SB_GRPC_TLS_CERT_FILE',
-    undefined as string | undefined,
+    undefined,
     'PEM certificate chain for the gRPC API (TLS when set, with SB_GRPC_TLS_KEY_FILE)',
     optionalText,
   ),
   grpcTlsKeyFile: setting(
     'SB_GRPC_TLS_KEY_FILE',
-    undefined as string | undefined,
+    undefined,
     'PEM private key for SB_GRPC_TLS_CERT_FILE',
     optionalText,
   ),
   grpcTlsCaFile: setting(
     'SB_GRPC_TLS_CA_FILE',
-    undefined as string | undefined,
+    undefined,
     'PEM CA bundle: when set, API clients must present a certificate it signed (mTLS)',
     optionalText,
   ),
