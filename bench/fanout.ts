@@ -24,9 +24,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mintToken } from '@switchboard/auth';
+import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
 import { SUBPROTOCOL } from '@switchboard/protocol';
-import { DEV_JWT_SECRET } from '@switchboard/runtime';
 import {
   BenchClient,
   bucketQuantile,

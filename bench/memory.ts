@@ -17,9 +17,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { mintToken } from '@switchboard/auth';
+import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
 import { SUBPROTOCOL } from '@switchboard/protocol';
-import { DEV_JWT_SECRET } from '@switchboard/runtime';
 import {
   bytes,
   codeVersion,

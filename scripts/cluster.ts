@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DEV_JWT_SECRET } from '@switchboard/auth';
 import { SwitchboardClient } from '@switchboard/client';
 import type { MessagePush } from '@switchboard/protocol';
-import { DEV_JWT_SECRET } from '@switchboard/runtime';
 import { type Cluster, type ClusterStatusRow, startCluster } from '@switchboard/testing';
 import { WebSocket } from 'ws';
 

@@ -1,6 +1,6 @@
 /** Prints the README configuration table from the settings themselves; `--write` updates README.md. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configTable } from '@switchboard/runtime';
+import { configTable } from '@switchboard/server/config';
 
 const START = '<!-- config:start -->';
 const END = '<!-- config:end -->';

@@ -2,9 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { TokenVerifier } from '@switchboard/auth';
+import { DEV_JWT_SECRET, TokenVerifier } from '@switchboard/auth';
 import { CloseCode } from '@switchboard/protocol';
-import { DEV_JWT_SECRET } from '@switchboard/runtime';
 import { connectSocket, spawnTsx } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 

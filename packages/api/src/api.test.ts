@@ -3,7 +3,6 @@ import { ErrorCode } from '@switchboard/protocol';
 import {
   ConfigError,
   encodeJson,
-  loadConfig,
   MemoryBusHub,
   NoRespondersError,
   RemoteError,
@@ -23,7 +22,6 @@ import {
 } from './errors.js';
 import { NodeTable } from './nodes.js';
 import { disconnectSchema, publishSchema } from './schemas.js';
-import { apiSettings } from './server.js';
 import { fromWire, parseDataJson } from './wire.js';
 
 const md = (entries: Record<string, string>) => {
@@ -178,32 +176,5 @@ describe('NodeTable', () => {
     expect(table.list().map((n) => n.node)).toEqual(['api-x', 'e1']);
     expect(seen.length).toBeGreaterThanOrEqual(2);
     await bus.close();
-  });
-});
-
-describe('apiSettings', () => {
-  it('uses the development key in development when none is configured', () => {
-    const s = apiSettings(loadConfig({}));
-    expect(s).toMatchObject({ keys: ['switchboard-dev-api-key'], usingDevKey: true, port: 50_051 });
-  });
-
-  it('refuses production without keys, insecure mode in production, and the dev key in production', () => {
-    const prod = { SB_ENV: 'production', SB_JWT_SECRETS: 'x'.repeat(32) };
-    expect(() => apiSettings(loadConfig(prod))).toThrow(ConfigError);
-    expect(() => loadConfig({ ...prod, SB_API_INSECURE: 'true' })).toThrow(/SB_API_INSECURE=true is refused/);
-    expect(() => loadConfig({ ...prod, SB_API_KEYS: 'switchboard-dev-api-key' })).toThrow(
-      /development API key/,
-    );
-    expect(() => loadConfig({ ...prod, SB_API_KEYS: 'short' })).toThrow(/32 bytes/);
-    const ok = apiSettings(loadConfig({ ...prod, SB_API_KEYS: `${'a'.repeat(32)},${'b'.repeat(32)}` }));
-    expect(ok).toMatchObject({ keys: ['a'.repeat(32), 'b'.repeat(32)], usingDevKey: false });
-  });
-
-  it('needs TLS cert and key together; a CA (mTLS) needs both', () => {
-    expect(() => loadConfig({ SB_GRPC_TLS_CERT_FILE: '/x.pem' })).toThrow(/go together/);
-    expect(() => loadConfig({ SB_GRPC_TLS_CA_FILE: '/ca.pem' })).toThrow(/needs SB_GRPC_TLS_CERT_FILE/);
-    expect(() =>
-      apiSettings(loadConfig({ SB_GRPC_TLS_CERT_FILE: '/nope.pem', SB_GRPC_TLS_KEY_FILE: '/nope.key' })),
-    ).toThrow(/cannot read "\/nope.pem"/);
   });
 });

@@ -1,6 +1,8 @@
 export { ApiKeys } from './auth.js';
 export type { CallOptions } from './core.js';
 export { API_REQUESTER, ApiCore, DEFAULT_DISCONNECT_REASON } from './core.js';
+export type { ApiKeySettings } from './dev-key.js';
+export { DEV_API_KEY, effectiveApiKeys } from './dev-key.js';
 export {
   ERROR_CODE_METADATA,
   ERROR_NAME_METADATA,
@@ -17,7 +19,7 @@ export { API_HEARTBEAT_MS, API_VERSION, NODE_SILENT_MS, NodeTable } from './node
 export type { LoadedProtos } from './proto.js';
 export { API_PROTO, HEALTH_PROTO, LOADER_OPTIONS, loadProtos, PROTO_DIR, SERVICE_NAME } from './proto.js';
 export * from './schemas.js';
-export type { ApiServer, ApiServerOptions, ApiSettings } from './server.js';
+export type { ApiConfigSettings, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
 export { apiSettings, startApiServer } from './server.js';
 export type { Wire } from './wire.js';
 export { fromWire, parseDataJson, replyFromWire, requestToWire, toWire } from './wire.js';

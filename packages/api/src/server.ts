@@ -9,16 +9,10 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { ErrorCode } from '@switchboard/protocol';
-import {
-  type Bus,
-  type Config,
-  ConfigError,
-  DEV_API_KEY,
-  effectiveApiKeys,
-  type Logger,
-} from '@switchboard/runtime';
+import { type Bus, ConfigError, type Logger } from '@switchboard/runtime';
 import { ApiKeys } from './auth.js';
 import { ApiCore } from './core.js';
+import { type ApiKeySettings, DEV_API_KEY, effectiveApiKeys } from './dev-key.js';
 import { SwitchboardApiError, toApiError, toServiceError } from './errors.js';
 import { NodeTable } from './nodes.js';
 import { loadProtos, SERVICE_NAME } from './proto.js';
@@ -229,11 +223,22 @@ export interface ApiSettings {
   usingDevKey: boolean;
 }
 
+/** The configuration `apiSettings` reads (the api role's configuration has these). */
+export interface ApiConfigSettings extends ApiKeySettings {
+  apiInsecure: boolean;
+  grpcHost: string;
+  grpcPort: number;
+  grpcTlsCertFile: string | undefined;
+  grpcTlsKeyFile: string | undefined;
+  grpcTlsCaFile: string | undefined;
+  requestTimeoutMs: number;
+}
+
 /**
  * Reads API settings: keys (the dev key in development when none are set), TLS files. Throws
  * `ConfigError` when the API cannot start securely (production without SB_API_KEYS).
  */
-export function apiSettings(config: Config): ApiSettings {
+export function apiSettings(config: ApiConfigSettings): ApiSettings {
   const keys = effectiveApiKeys(config);
   if (keys.length === 0 && !config.apiInsecure) {
     throw new ConfigError([

@@ -1,3 +1,5 @@
+export type { JwtKeySettings } from './dev-secret.js';
+export { DEV_JWT_SECRET, effectiveJwtSecrets } from './dev-secret.js';
 export type { Grants, Identity } from './identity.js';
 export { canJoin, canPublish } from './identity.js';
 export type { MintOptions } from './mint.js';

@@ -1,8 +1,8 @@
 import { readFileSync as readFileSyncOrThrow } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintToken } from '@switchboard/auth';
+import { DEV_API_KEY } from '@switchboard/api/dev-key';
+import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
 import type { JsonValue, MessagePush, PresencePush } from '@switchboard/protocol';
-import { DEV_API_KEY, DEV_JWT_SECRET } from '@switchboard/runtime';
 import {
   ErrorCode,
   GrpcServerClient,

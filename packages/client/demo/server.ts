@@ -14,8 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mintToken } from '@switchboard/auth';
-import { DEV_JWT_SECRET } from '@switchboard/runtime';
+import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
 import { build } from 'esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Bus } from './bus.js';
 import { MemoryBusHub } from './bus-memory.js';
-import type { Config } from './config.js';
 import type { HistoryStore } from './history-store.js';
 import { MemoryHistoryStore } from './history-store-memory.js';
 import type { Logger } from './logger.js';
@@ -29,7 +28,21 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function openBackends(config: Config, log: Logger, nodeId: string): Promise<Backends> {
+/** The settings the backends read (every role's configuration has them: the bus and stores pieces). */
+export interface BackendSettings {
+  bus: 'memory' | 'nats';
+  natsUrl: string;
+  store: 'memory' | 'redis';
+  redisUrl: string;
+  historySize: number;
+  historyTtlMs: number;
+  historyMetaTtlMs: number;
+  historyMaxRooms: number;
+  idempotencyTtlMs: number;
+  presenceTtlMs: number;
+}
+
+export async function openBackends(config: BackendSettings, log: Logger, nodeId: string): Promise<Backends> {
   const buses: Bus[] = [];
   let connectBus: (service: string) => Promise<Bus>;
   if (config.bus === 'memory') {

@@ -1,6 +1,6 @@
 export type { BucketState } from '@switchboard/protocol';
 export { takeTokens } from '@switchboard/protocol';
-export type { Backends } from './backends.js';
+export type { BackendSettings, Backends } from './backends.js';
 export { openBackends } from './backends.js';
 export type {
   Bus,
@@ -14,18 +14,6 @@ export type {
   Subscription,
 } from './bus.js';
 export { MemoryBus, MemoryBusHub } from './bus-memory.js';
-export type { Config, ConfigRole } from './config.js';
-export {
-  configTable,
-  DEV_API_KEY,
-  DEV_JWT_SECRET,
-  describeSettings,
-  effectiveApiKeys,
-  effectiveJwtSecrets,
-  loadConfig,
-  loadConfigOrExit,
-  SETTINGS,
-} from './config.js';
 export {
   BadSubjectError,
   ClosedError,

@@ -2,19 +2,22 @@ import { hostname } from 'node:os';
 import {
   type Backends,
   ClosedError,
-  type Config,
-  type ConfigRole,
   createLogger,
   type Logger,
-  loadConfigOrExit,
   openBackends,
   startHealthServer,
 } from '@switchboard/runtime';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadConfigOrExit } from './config/loader.js';
+import type { ConfigRole, RoleConfig } from './config/roles.js';
 import { startTelemetry } from './telemetry.js';
 
-export interface ServiceContext {
-  config: Config;
+/** A service of a cluster, each its own process. */
+export type ServiceRole = Exclude<ConfigRole, 'standalone'>;
+
+export interface ServiceContext<R extends ServiceRole = ServiceRole> {
+  /** The configuration of this role only. */
+  config: RoleConfig<R>;
   log: Logger;
   registry: Registry;
   nodeId: string;
@@ -37,9 +40,9 @@ const RETRY_MS = 1_000;
  * they answer, unready meanwhile — starts the service, and shuts down in order on SIGTERM:
  * unready, drain, stop, close links, exit.
  */
-export async function runService(
-  name: ConfigRole,
-  start: (ctx: ServiceContext) => Promise<ServiceProcess>,
+export async function runService<R extends ServiceRole>(
+  name: R,
+  start: (ctx: ServiceContext<R>) => Promise<ServiceProcess>,
 ): Promise<void> {
   const config = loadConfigOrExit(process.env, name);
   if (config.bus !== 'nats') {

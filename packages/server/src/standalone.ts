@@ -1,22 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type ApiServer, apiSettings, startApiServer } from '@switchboard/api';
-import { AuthClient, startAuthService, TokenVerifier } from '@switchboard/auth';
+import { type ApiServer, apiSettings, DEV_API_KEY, startApiServer } from '@switchboard/api';
+import { AuthClient, effectiveJwtSecrets, startAuthService, TokenVerifier } from '@switchboard/auth';
 import { Edge, EdgeMetrics, listenEdge } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
 import { RouterClient, startRouterService } from '@switchboard/router';
 import {
   type Backends,
   type Bus,
-  type Config,
   ConfigError,
-  DEV_API_KEY,
-  effectiveJwtSecrets,
   type Logger,
   openBackends,
   startHealthServer,
 } from '@switchboard/runtime';
 import { Registry } from 'prom-client';
+import type {
+  ApiConfig,
+  AuthConfig,
+  EdgeConfig,
+  PresenceConfig,
+  RouterConfig,
+  StandaloneConfig,
+} from './config/roles.js';
 
 export interface Standalone {
   wsPort: number;
@@ -37,7 +42,7 @@ export interface Standalone {
  * process runs against NATS and Redis — the packages and subjects are those of cluster mode.
  */
 export async function startStandalone(
-  config: Config,
+  config: StandaloneConfig,
   deps: { log: Logger; registry?: Registry },
 ): Promise<Standalone> {
   const { log } = deps;
@@ -87,7 +92,7 @@ export async function startStandalone(
  * warning) rather than stopping the WebSocket service; the dedicated api service refuses to start.
  */
 async function startEmbeddedApi(
-  config: Config,
+  config: ApiConfig,
   backends: Backends,
   log: Logger,
   nodeId: string,
@@ -101,7 +106,7 @@ async function startEmbeddedApi(
 
 /** The gRPC server API on its own bus client; logs where it listens and whether the dev key is in force. */
 export async function startApiNode(
-  config: Config,
+  config: ApiConfig,
   backends: Backends,
   log: Logger,
   nodeId: string,
@@ -139,7 +144,7 @@ export async function startApiNode(
 
 /** The edge: its bus client, the WebSocket listener, heartbeats. */
 export async function startEdgeNode(
-  config: Config,
+  config: EdgeConfig,
   backends: Backends,
   registry: Registry,
   log: Logger,
@@ -169,60 +174,78 @@ export async function startEdgeNode(
 
 /** Auth, router and presence on their own bus clients, as separate processes would be. */
 export async function startServices(
-  config: Config,
+  config: AuthConfig & RouterConfig & PresenceConfig,
   backends: Backends,
   log: Logger,
-  which: ReadonlyArray<'auth' | 'router' | 'presence'> = ['auth', 'router', 'presence'],
 ): Promise<Array<{ stop(): void }>> {
-  const started: Array<{ stop(): void }> = [];
-  if (which.includes('auth')) {
-    const verifier = new TokenVerifier({
-      secrets: effectiveJwtSecrets(config),
-      publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
-      ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
-      ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
-      clockToleranceS: config.jwtClockToleranceS,
-      revocations: backends.revocations(),
-    });
-    started.push(
-      startAuthService({ bus: await backends.connectBus('auth'), verifier, log: log.child({ svc: 'auth' }) }),
-    );
-  }
-  if (which.includes('router')) {
-    started.push(
-      startRouterService({
-        bus: await backends.connectBus('router'),
-        history: backends.history(),
-        rateLimits: backends.rateLimits(),
-        options: {
-          historySize: config.historySize,
-          userPublishRate: config.userPublishRate,
-          userPublishBurst: config.userPublishBurst,
-          lifecycleEvents: config.lifecycleEvents,
-        },
-        log: log.child({ svc: 'router' }),
-      }),
-    );
-  }
-  if (which.includes('presence')) {
-    started.push(
-      startPresenceService({
-        bus: await backends.connectBus('presence'),
-        store: backends.presence(),
-        options: {
-          rooms: config.presenceRooms,
-          diffRooms: config.presenceDiffRooms,
-          diffMaxMembers: config.presenceDiffMaxMembers,
-          sweepIntervalMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
-        },
-        log: log.child({ svc: 'presence' }),
-      }),
-    );
-  }
-  return started;
+  return [
+    await startAuthNode(config, backends, log),
+    await startRouterNode(config, backends, log),
+    await startPresenceNode(config, backends, log),
+  ];
 }
 
-export function edgeOptions(config: Config, nodeId: string) {
+/** The auth service (token verification) on its own bus client. */
+export async function startAuthNode(
+  config: AuthConfig,
+  backends: Backends,
+  log: Logger,
+): Promise<{ stop(): void }> {
+  const verifier = new TokenVerifier({
+    secrets: effectiveJwtSecrets(config),
+    publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
+    ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
+    ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
+    clockToleranceS: config.jwtClockToleranceS,
+    revocations: backends.revocations(),
+  });
+  return startAuthService({
+    bus: await backends.connectBus('auth'),
+    verifier,
+    log: log.child({ svc: 'auth' }),
+  });
+}
+
+/** The router (publish, history, rate limits) on its own bus client. */
+export async function startRouterNode(
+  config: RouterConfig,
+  backends: Backends,
+  log: Logger,
+): Promise<{ stop(): void }> {
+  return startRouterService({
+    bus: await backends.connectBus('router'),
+    history: backends.history(),
+    rateLimits: backends.rateLimits(),
+    options: {
+      historySize: config.historySize,
+      userPublishRate: config.userPublishRate,
+      userPublishBurst: config.userPublishBurst,
+      lifecycleEvents: config.lifecycleEvents,
+    },
+    log: log.child({ svc: 'router' }),
+  });
+}
+
+/** The presence service on its own bus client. */
+export async function startPresenceNode(
+  config: PresenceConfig,
+  backends: Backends,
+  log: Logger,
+): Promise<{ stop(): void }> {
+  return startPresenceService({
+    bus: await backends.connectBus('presence'),
+    store: backends.presence(),
+    options: {
+      rooms: config.presenceRooms,
+      diffRooms: config.presenceDiffRooms,
+      diffMaxMembers: config.presenceDiffMaxMembers,
+      sweepIntervalMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
+    },
+    log: log.child({ svc: 'presence' }),
+  });
+}
+
+export function edgeOptions(config: EdgeConfig, nodeId: string) {
   return {
     nodeId,
     maxConnections: config.maxConnections,

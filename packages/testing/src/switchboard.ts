@@ -1,6 +1,7 @@
 import { mintToken } from '@switchboard/auth';
-import { type Bus, type Config, createLogger, type LogLevel, loadConfig } from '@switchboard/runtime';
+import { type Bus, createLogger, type LogLevel } from '@switchboard/runtime';
 import { type Standalone, startStandalone } from '@switchboard/server';
+import { loadConfig, type StandaloneConfig } from '@switchboard/server/config';
 import {
   type NatsServerHandle,
   type RedisServerHandle,
@@ -16,7 +17,7 @@ export type BackendKind = 'memory' | 'nats+redis';
 
 export interface StartOptions {
   /** Config overrides; ports default to 0 (random), hosts to 127.0.0.1, logs to silent. */
-  config?: Partial<Config>;
+  config?: Partial<StandaloneConfig>;
   /**
    * `memory` (default): the embedded mode. `nats+redis`: the same process against a real
    * nats-server and redis-server that the harness starts (and stops) on free ports.
@@ -36,7 +37,7 @@ export interface TestSwitchboard {
   grpcUrl: string;
   /** An API key the server API accepts. */
   apiKey: string;
-  config: Config;
+  config: StandaloneConfig;
   /** Mints a token for `user`; grants default to join and publish on every room ('*'). */
   token(
     user: string,
@@ -63,7 +64,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
     options.backends === 'nats+redis'
       ? { nats: await startNatsServer(), redis: await startRedisServer() }
       : undefined;
-  const config: Config = {
+  const config: StandaloneConfig = {
     ...loadConfig({}),
     wsHost: '127.0.0.1',
     wsPort: 0,

@@ -35,4 +35,27 @@ describe('services/api (the server API as its own process)', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('SB_API_INSECURE=true is refused in production');
   });
+
+  it('ignores the variables Kubernetes injects for Services, yet still names a mistyped setting', async () => {
+    const serviceLinks = {
+      SB_SWITCHBOARD_API_SERVICE_HOST: '10.0.0.1',
+      SB_SWITCHBOARD_API_SERVICE_PORT: '50051',
+      SB_SWITCHBOARD_API_SERVICE_PORT_GRPC: '50051',
+      SB_SWITCHBOARD_API_PORT: 'tcp://10.0.0.1:50051',
+      SB_SWITCHBOARD_API_PORT_50051_TCP: 'tcp://10.0.0.1:50051',
+      SB_SWITCHBOARD_API_PORT_50051_TCP_PROTO: 'tcp',
+      SB_SWITCHBOARD_API_PORT_50051_TCP_PORT: '50051',
+      SB_SWITCHBOARD_API_PORT_50051_TCP_ADDR: '10.0.0.1',
+    };
+    const prod = { SB_ENV: 'production', SB_BUS: 'nats', ...serviceLinks };
+    const linksOnly = await run(prod);
+    expect(linksOnly.code).toBe(78);
+    expect(linksOnly.stderr).toContain('the server API needs SB_API_KEYS in production');
+    expect(linksOnly.stderr).not.toContain('is not a Switchboard setting');
+
+    const typo = await run({ ...prod, SB_GPRC_PORT: '50051' });
+    expect(typo.code).toBe(78);
+    expect(typo.stderr).toContain('SB_GPRC_PORT is not a Switchboard setting — did you mean SB_GRPC_PORT?');
+    expect(typo.stderr).not.toContain('SB_SWITCHBOARD_API');
+  });
 });

@@ -1,6 +1,7 @@
 import { apiSettings } from '@switchboard/api';
-import { ConfigError, loadConfigOrExit } from '@switchboard/runtime';
+import { ConfigError } from '@switchboard/runtime';
 import { runService, startApiNode } from '@switchboard/server';
+import { loadConfigOrExit } from '@switchboard/server/config';
 
 // The gRPC server API (cluster mode): stateless, talks to the other services over NATS; scale
 // it horizontally behind a load balancer. Its Info table is rebuilt from `sb.nodes.*` heartbeats.

@@ -1,7 +1,7 @@
-import { runService, startServices } from '@switchboard/server';
+import { runService, startPresenceNode } from '@switchboard/server';
 
 // The presence service alone (cluster mode). Configuration: see the README.
 await runService('presence', async ({ config, backends, log }) => {
-  const [service] = await startServices(config, backends, log, ['presence']);
-  return { stop: () => service?.stop() };
+  const service = await startPresenceNode(config, backends, log);
+  return { stop: () => service.stop() };
 });

@@ -1,5 +1,7 @@
-import { createLogger, DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
+import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
+import { createLogger } from '@switchboard/runtime';
 import { startStandalone, startTelemetry } from '@switchboard/server';
+import { loadConfigOrExit } from '@switchboard/server/config';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();

@@ -1,0 +1,162 @@
+import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
+import { ConfigError } from '@switchboard/runtime';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './loader.js';
+
+function problemsOf(load: () => unknown): readonly string[] {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.wsPort).toBe(8080);
+    expect(config.httpPort).toBe(9090);
+    expect(config.bus).toBe('memory');
+    expect(effectiveJwtSecrets(config)).toEqual([DEV_JWT_SECRET]);
+  });
+
+  it('parses values', () => {
+    const config = loadConfig({
+      SB_WS_PORT: '8081',
+      SB_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(config.wsPort).toBe(8081);
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('lists every problem, naming the variable and what to fix', () => {
+    let error: unknown;
+    try {
+      loadConfig({ SB_WS_PORT: 'eighty', SB_BUS: 'kafka', SB_WS_PROT: '1' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain('SB_BUS="kafka" must be one of: memory, nats');
+    expect(problems[1]).toContain('SB_WS_PORT="eighty" must be a whole number from 0 to 65535');
+    expect(problems[2]).toContain('SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?');
+  });
+
+  it('never prints secrets', () => {
+    expect(() => loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: 'short' })).toThrow(/32 bytes/);
+    try {
+      loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: 'short' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('short');
+    }
+  });
+
+  it('refuses the dev secret and missing keys in production', () => {
+    expect(() => loadConfig({ SB_ENV: 'production' })).toThrow(/needs SB_JWT_SECRETS/);
+    expect(() => loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: DEV_JWT_SECRET })).toThrow(
+      /development secret/,
+    );
+  });
+
+  it('asks for JWT keys only where tokens are verified', () => {
+    expect(() => loadConfig({ SB_ENV: 'production' }, 'auth')).toThrow(/needs SB_JWT_SECRETS/);
+    for (const role of ['edge', 'router', 'presence'] as const) {
+      expect(loadConfig({ SB_ENV: 'production', SB_API_KEYS: 'k'.repeat(32) }, role).env).toBe('production');
+    }
+  });
+
+  it('refuses one port for WebSockets and health', () => {
+    expect(() => loadConfig({ SB_WS_PORT: '9000', SB_HTTP_PORT: '9000' })).toThrow(/must differ/);
+  });
+
+  it('keeps each message of the value schemas', () => {
+    expect(problemsOf(() => loadConfig({ SB_WS_PORT: '70000' }))).toEqual([
+      'SB_WS_PORT="70000" must be from 0 to 65535 — WebSocket port (plain HTTP requests on it get 426)',
+    ]);
+    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: 'yes' }))[0]).toMatch(
+      /^SB_LIFECYCLE_EVENTS="yes" must be true or false — /,
+    );
+    expect(problemsOf(() => loadConfig({ SB_NATS_URL: 'nats-1:4222' }))[0]).toMatch(
+      /^SB_NATS_URL="nats-1:4222" must use nats: or tls: — /,
+    );
+    expect(problemsOf(() => loadConfig({ SB_REDIS_URL: 'not a url' }))[0]).toMatch(
+      /^SB_REDIS_URL="not a url" "not a url" is not a URL \(example: redis:\/\/127\.0\.0\.1\) — /,
+    );
+    expect(problemsOf(() => loadConfig({ SB_API_KEYS: 'x', SB_JWT_CLOCK_TOLERANCE_S: '1.5' }))).toEqual([
+      'SB_JWT_CLOCK_TOLERANCE_S="1.5" must be a whole number from 0 to 300 — clock skew allowed on exp and nbf, seconds',
+    ]);
+  });
+
+  it('shows secrets as (secret) in value problems', () => {
+    // Lists never fail to parse, so a secret's value shows only in cross checks, which never print it;
+    // the formatting is checked through a secret with a bad companion.
+    const problems = problemsOf(() =>
+      loadConfig({ SB_ENV: 'production', SB_JWT_SECRETS: 'hunter2', SB_API_KEYS: 'hunter3' }),
+    );
+    expect(problems.join('\n')).not.toMatch(/hunter/);
+  });
+
+  it('parses booleans, lists and optional text as before', () => {
+    const config = loadConfig({
+      SB_LIFECYCLE_EVENTS: '0',
+      SB_API_INSECURE: '1',
+      SB_PRESENCE_ROOMS: ' chat:*, ,dm:* ',
+      SB_JWT_ISSUER: '  https://issuer.example  ',
+      SB_NODE_ID: '   ',
+      SB_NATS_URL: 'nats://a:4222, tls://b:4222',
+    });
+    expect(config.lifecycleEvents).toBe(false);
+    expect(config.apiInsecure).toBe(true);
+    expect(config.presenceRooms).toEqual(['chat:*', 'dm:*']);
+    expect(config.jwtIssuer).toBe('https://issuer.example');
+    expect(config.nodeId).toBeUndefined();
+    expect(config.natsUrl).toBe('nats://a:4222, tls://b:4222');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ SB_WS_PORT: '', SB_BUS: '' })).toMatchObject({ wsPort: 8080, bus: 'memory' });
+  });
+
+  it('gives a role only its own settings', () => {
+    const edge = loadConfig({ SB_USER_PUBLISH_RATE: '5', SB_MAX_CONNECTIONS: '7' }, 'edge');
+    expect(edge.maxConnections).toBe(7);
+    expect(edge).not.toHaveProperty('userPublishRate');
+    expect(edge).not.toHaveProperty('jwtSecrets');
+    expect(edge).not.toHaveProperty('apiKeys');
+    const router = loadConfig({ SB_USER_PUBLISH_RATE: '5', SB_MAX_CONNECTIONS: '7' }, 'router');
+    expect(router.userPublishRate).toBe(5);
+    expect(router).not.toHaveProperty('maxConnections');
+  });
+
+  it('accepts, and checks, settings of other roles (one environment is often shared)', () => {
+    expect(() => loadConfig({ SB_HISTORY_SIZE: '5000', SB_USER_PUBLISH_RATE: '5' }, 'edge')).not.toThrow();
+    expect(problemsOf(() => loadConfig({ SB_USER_PUBLISH_RATE: 'many' }, 'edge'))).toEqual([
+      expect.stringContaining('SB_USER_PUBLISH_RATE="many" must be a whole number from 0 to 1000000'),
+    ]);
+    expect(() => loadConfig({ SB_ENV: 'production', SB_API_INSECURE: 'true' }, 'edge')).toThrow(
+      /SB_API_INSECURE=true is refused/,
+    );
+  });
+
+  it('lists value problems of every role in setting order, then unknown names', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ SB_API_INSECURE: 'maybe', SB_NOPE: '1', SB_BUS: 'kafka', SB_HISTORY_SIZE: '-1' }, 'edge'),
+    );
+    expect(problems.map((p) => p.split(/[= ]/)[0])).toEqual([
+      'SB_BUS',
+      'SB_HISTORY_SIZE',
+      'SB_API_INSECURE',
+      'SB_NOPE',
+    ]);
+  });
+
+  it('checks across settings only once every value is valid', () => {
+    expect(problemsOf(() => loadConfig({ SB_ENV: 'production', SB_WS_PROT: '1' }))).toEqual([
+      'SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?',
+    ]);
+  });
+});

@@ -1,0 +1,69 @@
+import * as v from 'valibot';
+
+/**
+ * Schemas for one environment variable's text: each turns the raw string into the setting's
+ * value, and its message says what a good value looks like (shown after `SB_X="…"`).
+ */
+export type ValueSchema<T> = v.GenericSchema<string, T>;
+
+export function wholeNumber(min: number, max: number): ValueSchema<number> {
+  return v.pipe(
+    v.string(),
+    v.check((raw) => /^-?\d+$/.test(raw.trim()), `must be a whole number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `must be from ${min} to ${max}`),
+    v.maxValue(max, `must be from ${min} to ${max}`),
+  );
+}
+
+export const port: ValueSchema<number> = wholeNumber(0, 65_535);
+
+export function oneOf<const T extends string>(...values: readonly T[]): ValueSchema<T> {
+  return v.picklist(values, `must be one of: ${values.join(', ')}`);
+}
+
+export const boolean: ValueSchema<boolean> = v.pipe(
+  v.picklist(['true', '1', 'false', '0'], 'must be true or false'),
+  v.transform((raw) => raw === 'true' || raw === '1'),
+);
+
+/** Comma-separated; blanks dropped. */
+export const list: ValueSchema<string[]> = v.pipe(v.string(), v.transform(splitList));
+
+export const text: ValueSchema<string> = v.string();
+
+/** Trimmed; blank means "not set". */
+export const optionalText: ValueSchema<string | undefined> = v.pipe(
+  v.string(),
+  v.transform((raw) => (raw.trim() === '' ? undefined : raw.trim())),
+);
+
+/** One URL or several, comma-separated, each with one of `protocols` (e.g. `nats:`). */
+export function urls(protocols: readonly [string, ...string[]]): ValueSchema<string> {
+  return v.pipe(
+    v.string(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      for (const part of splitList(dataset.value)) {
+        let parsed: URL;
+        try {
+          parsed = new URL(part);
+        } catch {
+          addIssue({ message: `"${part}" is not a URL (example: ${protocols[0]}//127.0.0.1)` });
+          return;
+        }
+        if (!protocols.includes(parsed.protocol)) {
+          addIssue({ message: `must use ${protocols.join(' or ')}` });
+          return;
+        }
+      }
+    }),
+  );
+}
+
+function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
