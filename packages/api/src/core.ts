@@ -1,11 +1,15 @@
-import { CloseCode, ErrorCode, type JsonValue, type PresenceMember } from '@switchboard/protocol';
+import { PresenceRpc } from '@switchboard/presence/rpc';
+import { CloseCode, ErrorCode, type JsonValue } from '@switchboard/protocol';
+import { RouterRpc } from '@switchboard/router/rpc';
 import {
   type Bus,
   type ControlMessage,
-  callRpc,
   DeliveryHeaders,
   encodeJson,
-  type PresenceRoomsPage,
+  RpcClient,
+  type RpcDescriptor,
+  type RpcReply,
+  type RpcRequest,
   Subjects,
 } from '@switchboard/runtime';
 import { SwitchboardApiError, toApiError, validate } from './errors.js';
@@ -53,12 +57,12 @@ export interface CallOptions {
  */
 export class ApiCore {
   readonly #bus: Bus;
-  readonly #timeoutMs: number;
+  readonly #rpc: RpcClient;
   readonly #nodes: NodeTable | undefined;
 
   constructor(options: { bus: Bus; timeoutMs: number; nodes?: NodeTable }) {
     this.#bus = options.bus;
-    this.#timeoutMs = options.timeoutMs;
+    this.#rpc = new RpcClient(options.bus, options.timeoutMs);
     this.#nodes = options.nodes;
   }
 
@@ -83,13 +87,13 @@ export class ApiCore {
 
   async publishToUser(input: PublishToUserInput, options?: CallOptions): Promise<void> {
     const req = validate(publishToUserSchema, input);
-    await this.#call(Subjects.apiUser, { user: req.user, event: req.event, data: req.data }, options);
+    await this.#call(RouterRpc.apiUser, { user: req.user, event: req.event, data: req.data }, options);
   }
 
   async presence(input: { room: string }, options?: CallOptions): Promise<Member[]> {
     const { room } = validate(roomOnlySchema, input);
-    const reply = await this.#call<{ members: PresenceMember[] }>(
-      Subjects.presenceList,
+    const reply = await this.#call(
+      PresenceRpc.list,
       { room, user: API_REQUESTER, grants: { join: [room], publish: [] } },
       options,
     );
@@ -98,11 +102,7 @@ export class ApiCore {
 
   async presenceStats(input: { room: string }, options?: CallOptions): Promise<PresenceStats> {
     const { room } = validate(roomOnlySchema, input);
-    const reply = await this.#call<PresenceStats & { tracked: boolean }>(
-      Subjects.presenceCount,
-      { room },
-      options,
-    );
+    const reply = await this.#call(PresenceRpc.count, { room }, options);
     if (!reply.tracked)
       throw new SwitchboardApiError(ErrorCode.BadRequest, `presence is off for room "${room}"`);
     return { connections: reply.connections, users: reply.users };
@@ -110,8 +110,8 @@ export class ApiCore {
 
   async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
     const req = validate(historySchema, input);
-    const reply = await this.#call<{ offset: number; epoch: string; messages: string[] }>(
-      Subjects.routerHistory,
+    const reply = await this.#call(
+      RouterRpc.history,
       { user: API_REQUESTER, grants: { join: [req.room], publish: [] }, ...req },
       options,
     );
@@ -147,8 +147,8 @@ export class ApiCore {
 
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {
     const req = validate(roomsSchema, input);
-    const page = await this.#call<PresenceRoomsPage>(
-      Subjects.presenceRooms,
+    const page = await this.#call(
+      PresenceRpc.rooms,
       {
         limit: req.limit ?? ROOMS_LIMIT_DEFAULT,
         ...(req.cursor !== undefined ? { cursor: req.cursor } : {}),
@@ -173,8 +173,8 @@ export class ApiCore {
     req: { event: string; data: unknown; key?: string | undefined; from?: string | undefined },
     options: CallOptions | undefined,
   ): Promise<PublishResult> {
-    const reply = await this.#call<{ offset: number; epoch: string; duplicate?: boolean }>(
-      Subjects.apiPublish,
+    const reply = await this.#call(
+      RouterRpc.apiPublish,
       {
         room,
         event: req.event,
@@ -187,9 +187,13 @@ export class ApiCore {
     return { offset: reply.offset, epoch: reply.epoch, duplicate: reply.duplicate === true };
   }
 
-  async #call<T>(subject: string, body: unknown, options: CallOptions | undefined): Promise<T> {
+  async #call<D extends RpcDescriptor>(
+    descriptor: D,
+    body: RpcRequest<D>,
+    options: CallOptions | undefined,
+  ): Promise<RpcReply<D>> {
     try {
-      return await callRpc<T>(this.#bus, subject, body, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs });
+      return await this.#rpc.call(descriptor, body, options);
     } catch (error) {
       throw toApiError(error);
     }
