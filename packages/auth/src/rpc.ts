@@ -21,7 +21,9 @@ export const jsonObjectSchema = v.custom<JsonObject>(
 export const identitySchema = v.object({
   user: v.string(),
   grants: grantsSchema,
+  /** Public metadata (token claim `sb.meta`), shown to room members in presence. */
   meta: v.optional(jsonObjectSchema),
+  /** Token expiry, ms since epoch. */
   expiresAt: v.optional(v.number()),
   issuedAt: v.optional(v.number()),
   jti: v.optional(v.string()),
