@@ -12,6 +12,7 @@ import {
   type RpcRequest,
   Subjects,
 } from '@switchboard/runtime';
+import * as v from 'valibot';
 import { SwitchboardApiError, toApiError, validate } from './errors.js';
 import type { NodeTable } from './nodes.js';
 import {
@@ -211,19 +212,19 @@ export class ApiCore {
 }
 
 /** A stored message frame (`{"t":"msg","room","offset","epoch","event","data","from","ts"}`). */
+const storedFrame = v.object({
+  offset: v.number(),
+  event: v.string(),
+  data: v.optional(v.unknown(), null),
+  from: v.optional(v.object({ user: v.optional(v.string(), ''), conn: v.optional(v.string(), '') }), {}),
+  ts: v.optional(v.number(), 0),
+});
+
 function parseFrame(frame: string): HistoryMessage {
-  const m = JSON.parse(frame) as {
-    offset: number;
-    event: string;
-    data?: JsonValue;
-    from?: { user?: string; conn?: string };
-    ts?: number;
-  };
-  return {
-    offset: m.offset,
-    event: m.event,
-    data: m.data ?? null,
-    from: { user: m.from?.user ?? '', conn: m.from?.conn ?? '' },
-    ts: m.ts ?? 0,
-  };
+  const parsed = v.safeParse(storedFrame, JSON.parse(frame));
+  if (!parsed.success)
+    throw new SwitchboardApiError(ErrorCode.Internal, 'a stored message could not be read');
+  const m = parsed.output;
+  // `data` came out of JSON.parse: it is a JSON value.
+  return { offset: m.offset, event: m.event, data: m.data as JsonValue, from: m.from, ts: m.ts };
 }
