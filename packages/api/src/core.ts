@@ -1,13 +1,18 @@
-import { CloseCode, ErrorCode, type JsonValue, type PresenceMember } from '@switchboard/protocol';
+import { PresenceRpc } from '@switchboard/presence/rpc';
+import { CloseCode, ErrorCode, type JsonValue } from '@switchboard/protocol';
+import { RouterRpc } from '@switchboard/router/rpc';
 import {
   type Bus,
   type ControlMessage,
-  callRpc,
   DeliveryHeaders,
   encodeJson,
-  type PresenceRoomsPage,
+  RpcClient,
+  type RpcDescriptor,
+  type RpcReply,
+  type RpcRequest,
   Subjects,
 } from '@switchboard/runtime';
+import * as v from 'valibot';
 import { SwitchboardApiError, toApiError, validate } from './errors.js';
 import type { NodeTable } from './nodes.js';
 import {
@@ -53,12 +58,12 @@ export interface CallOptions {
  */
 export class ApiCore {
   readonly #bus: Bus;
-  readonly #timeoutMs: number;
+  readonly #rpc: RpcClient;
   readonly #nodes: NodeTable | undefined;
 
   constructor(options: { bus: Bus; timeoutMs: number; nodes?: NodeTable }) {
     this.#bus = options.bus;
-    this.#timeoutMs = options.timeoutMs;
+    this.#rpc = new RpcClient(options.bus, options.timeoutMs);
     this.#nodes = options.nodes;
   }
 
@@ -83,13 +88,13 @@ export class ApiCore {
 
   async publishToUser(input: PublishToUserInput, options?: CallOptions): Promise<void> {
     const req = validate(publishToUserSchema, input);
-    await this.#call(Subjects.apiUser, { user: req.user, event: req.event, data: req.data }, options);
+    await this.#call(RouterRpc.apiUser, { user: req.user, event: req.event, data: req.data }, options);
   }
 
   async presence(input: { room: string }, options?: CallOptions): Promise<Member[]> {
     const { room } = validate(roomOnlySchema, input);
-    const reply = await this.#call<{ members: PresenceMember[] }>(
-      Subjects.presenceList,
+    const reply = await this.#call(
+      PresenceRpc.list,
       { room, user: API_REQUESTER, grants: { join: [room], publish: [] } },
       options,
     );
@@ -98,11 +103,7 @@ export class ApiCore {
 
   async presenceStats(input: { room: string }, options?: CallOptions): Promise<PresenceStats> {
     const { room } = validate(roomOnlySchema, input);
-    const reply = await this.#call<PresenceStats & { tracked: boolean }>(
-      Subjects.presenceCount,
-      { room },
-      options,
-    );
+    const reply = await this.#call(PresenceRpc.count, { room }, options);
     if (!reply.tracked)
       throw new SwitchboardApiError(ErrorCode.BadRequest, `presence is off for room "${room}"`);
     return { connections: reply.connections, users: reply.users };
@@ -110,8 +111,8 @@ export class ApiCore {
 
   async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
     const req = validate(historySchema, input);
-    const reply = await this.#call<{ offset: number; epoch: string; messages: string[] }>(
-      Subjects.routerHistory,
+    const reply = await this.#call(
+      RouterRpc.history,
       { user: API_REQUESTER, grants: { join: [req.room], publish: [] }, ...req },
       options,
     );
@@ -147,8 +148,8 @@ export class ApiCore {
 
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {
     const req = validate(roomsSchema, input);
-    const page = await this.#call<PresenceRoomsPage>(
-      Subjects.presenceRooms,
+    const page = await this.#call(
+      PresenceRpc.rooms,
       {
         limit: req.limit ?? ROOMS_LIMIT_DEFAULT,
         ...(req.cursor !== undefined ? { cursor: req.cursor } : {}),
@@ -173,8 +174,8 @@ export class ApiCore {
     req: { event: string; data: unknown; key?: string | undefined; from?: string | undefined },
     options: CallOptions | undefined,
   ): Promise<PublishResult> {
-    const reply = await this.#call<{ offset: number; epoch: string; duplicate?: boolean }>(
-      Subjects.apiPublish,
+    const reply = await this.#call(
+      RouterRpc.apiPublish,
       {
         room,
         event: req.event,
@@ -187,9 +188,13 @@ export class ApiCore {
     return { offset: reply.offset, epoch: reply.epoch, duplicate: reply.duplicate === true };
   }
 
-  async #call<T>(subject: string, body: unknown, options: CallOptions | undefined): Promise<T> {
+  async #call<D extends RpcDescriptor>(
+    descriptor: D,
+    body: RpcRequest<D>,
+    options: CallOptions | undefined,
+  ): Promise<RpcReply<D>> {
     try {
-      return await callRpc<T>(this.#bus, subject, body, { timeoutMs: options?.timeoutMs ?? this.#timeoutMs });
+      return await this.#rpc.call(descriptor, body, options);
     } catch (error) {
       throw toApiError(error);
     }
@@ -207,19 +212,19 @@ export class ApiCore {
 }
 
 /** A stored message frame (`{"t":"msg","room","offset","epoch","event","data","from","ts"}`). */
+const storedFrame = v.object({
+  offset: v.number(),
+  event: v.string(),
+  data: v.optional(v.unknown(), null),
+  from: v.optional(v.object({ user: v.optional(v.string(), ''), conn: v.optional(v.string(), '') }), {}),
+  ts: v.optional(v.number(), 0),
+});
+
 function parseFrame(frame: string): HistoryMessage {
-  const m = JSON.parse(frame) as {
-    offset: number;
-    event: string;
-    data?: JsonValue;
-    from?: { user?: string; conn?: string };
-    ts?: number;
-  };
-  return {
-    offset: m.offset,
-    event: m.event,
-    data: m.data ?? null,
-    from: { user: m.from?.user ?? '', conn: m.from?.conn ?? '' },
-    ts: m.ts ?? 0,
-  };
+  const parsed = v.safeParse(storedFrame, JSON.parse(frame));
+  if (!parsed.success)
+    throw new SwitchboardApiError(ErrorCode.Internal, 'a stored message could not be read');
+  const m = parsed.output;
+  // `data` came out of JSON.parse: it is a JSON value.
+  return { offset: m.offset, event: m.event, data: m.data as JsonValue, from: m.from, ts: m.ts };
 }

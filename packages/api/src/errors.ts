@@ -1,6 +1,12 @@
-import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ErrorCode, errorName, isTemporaryError } from '@switchboard/protocol';
-import { ClosedError, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/runtime';
+import {
+  errorCodeForStatus,
+  grpcStatusFor,
+  INTERNAL_ERROR,
+  knownCodedError,
+  RemoteError,
+} from '@switchboard/runtime';
 import * as v from 'valibot';
 
 /** Trailing metadata on every error: the protocol `ErrorCode` (machine-readable) and its name. */
@@ -31,84 +37,21 @@ export class SwitchboardApiError extends Error {
   }
 }
 
-/** Protocol error code → gRPC status. */
-export function grpcStatusFor(code: number): GrpcStatus {
-  switch (code) {
-    case ErrorCode.BadRequest:
-    case ErrorCode.UnknownOp:
-    case ErrorCode.TooLarge:
-    case ErrorCode.AlreadyJoined:
-      return GrpcStatus.INVALID_ARGUMENT;
-    case ErrorCode.NotAuthenticated:
-    case ErrorCode.TokenInvalid:
-    case ErrorCode.TokenExpired:
-    case ErrorCode.TokenNotYetValid:
-    case ErrorCode.TokenRevoked:
-    case ErrorCode.TokenUserMismatch:
-      return GrpcStatus.UNAUTHENTICATED;
-    case ErrorCode.Forbidden:
-      return GrpcStatus.PERMISSION_DENIED;
-    case ErrorCode.NotJoined:
-      return GrpcStatus.NOT_FOUND;
-    case ErrorCode.TooManyRooms:
-    case ErrorCode.RateLimited:
-      return GrpcStatus.RESOURCE_EXHAUSTED;
-    case ErrorCode.Timeout:
-      return GrpcStatus.DEADLINE_EXCEEDED;
-    case ErrorCode.Unavailable:
-      return GrpcStatus.UNAVAILABLE;
-    default:
-      return GrpcStatus.INTERNAL;
-  }
-}
-
-/** gRPC status → protocol error code, for errors that carry no `sb-error-code` (transport failures). */
-export function errorCodeForStatus(status: GrpcStatus): number {
-  switch (status) {
-    case GrpcStatus.INVALID_ARGUMENT:
-    case GrpcStatus.OUT_OF_RANGE:
-    case GrpcStatus.FAILED_PRECONDITION:
-      return ErrorCode.BadRequest;
-    case GrpcStatus.UNIMPLEMENTED:
-      return ErrorCode.UnknownOp;
-    case GrpcStatus.UNAUTHENTICATED:
-      return ErrorCode.NotAuthenticated;
-    case GrpcStatus.PERMISSION_DENIED:
-      return ErrorCode.Forbidden;
-    case GrpcStatus.NOT_FOUND:
-      return ErrorCode.NotJoined;
-    case GrpcStatus.RESOURCE_EXHAUSTED:
-      return ErrorCode.RateLimited;
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return ErrorCode.Timeout;
-    case GrpcStatus.UNAVAILABLE:
-    case GrpcStatus.CANCELLED:
-      return ErrorCode.Unavailable;
-    default:
-      return ErrorCode.Internal;
-  }
-}
+/** Protocol error code ↔ gRPC status: the one mapping, shared with the bus and the edges. */
+export { errorCodeForStatus, grpcStatusFor };
 
 /** Any failure (a coded reply from a service, a bus timeout, a validation issue) as an API error. */
 export function toApiError(error: unknown): SwitchboardApiError {
   if (error instanceof SwitchboardApiError) return error;
-  if (error instanceof RemoteError) {
-    return new SwitchboardApiError(error.errorCode, error.message, {
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    });
-  }
-  if (error instanceof TimeoutError) {
-    return new SwitchboardApiError(ErrorCode.Timeout, 'a service did not answer in time; retry later', {
-      cause: error,
-    });
-  }
-  if (error instanceof NoRespondersError || error instanceof ClosedError) {
-    return new SwitchboardApiError(ErrorCode.Unavailable, 'a service is unavailable; retry later', {
-      cause: error,
-    });
-  }
   if (error instanceof v.ValiError) return badRequest(error.issues);
-  return new SwitchboardApiError(ErrorCode.Internal, 'internal error', { cause: error });
+  const coded = knownCodedError(error);
+  if (coded === undefined)
+    return new SwitchboardApiError(ErrorCode.Internal, INTERNAL_ERROR.message, { cause: error });
+  return new SwitchboardApiError(coded.code, coded.message, {
+    ...(coded.retryAfterMs !== undefined ? { retryAfterMs: coded.retryAfterMs } : {}),
+    // A coded reply is the service's own answer; anything else keeps what happened underneath.
+    ...(error instanceof RemoteError ? {} : { cause: error }),
+  });
 }
 
 /** Validates `input` with one of the shared schemas; a mismatch is a `BadRequest` naming the field. */

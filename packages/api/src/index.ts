@@ -18,6 +18,7 @@ export {
 export { API_HEARTBEAT_MS, API_VERSION, NODE_SILENT_MS, NodeTable } from './nodes.js';
 export type { LoadedProtos } from './proto.js';
 export { API_PROTO, HEALTH_PROTO, LOADER_OPTIONS, loadProtos, PROTO_DIR, SERVICE_NAME } from './proto.js';
+export type { SwitchboardHandlers } from './proto-messages.js';
 export * from './schemas.js';
 export type { ApiConfigSettings, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
 export { apiSettings, startApiServer } from './server.js';

@@ -6,15 +6,19 @@ import { loadSync, type Options } from '@grpc/proto-loader';
 
 /**
  * The API is defined by the `.proto` files in the repository's `proto/` directory and loaded
- * at runtime with @grpc/proto-loader (no generated code to keep in sync). The directory is
- * found from this file's location, so the API, the server SDK and the CLI read the same files.
+ * at runtime with @grpc/proto-loader; only their TypeScript types are generated (`src/generated/`,
+ * `pnpm gen:proto`, with the options below). The directory is found from this file's location,
+ * so the API, the server SDK and the CLI read the same files.
  */
 export const API_PROTO = 'switchboard/v1/api.proto';
 export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 export const PROTO_DIR = findProtoDir();
 export const SERVICE_NAME = 'switchboard.v1.Switchboard';
 
-/** How proto messages look in JS: lowerCamelCase fields, 64-bit integers as numbers, defaults filled in. */
+/**
+ * How proto messages look in JS: lowerCamelCase fields, 64-bit integers as numbers, defaults filled
+ * in. The `gen:proto` script passes the same options to proto-loader-gen-types.
+ */
 export const LOADER_OPTIONS: Options = {
   keepCase: false,
   longs: Number,

@@ -84,42 +84,46 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       })();
     };
 
-  const api: UntypedServiceImplementation = {
-    Publish: unary<Wire.PublishRequest, Wire.PublishReply>('Publish', async (m, timeoutMs) =>
+  const api: Wire.SwitchboardHandlers = {
+    Publish: unary<Wire.PublishRequest__Output, Wire.PublishReply>('Publish', async (m, timeoutMs) =>
       toWire.publish(await core.publish(fromWire.publish(m), { timeoutMs })),
     ),
-    Broadcast: unary<Wire.BroadcastRequest, Wire.BroadcastReply>('Broadcast', async (m, timeoutMs) =>
+    Broadcast: unary<Wire.BroadcastRequest__Output, Wire.BroadcastReply>('Broadcast', async (m, timeoutMs) =>
       toWire.broadcast(await core.broadcast(fromWire.broadcast(m), { timeoutMs })),
     ),
-    PublishToUser: unary<Wire.PublishToUserRequest, Wire.Empty>('PublishToUser', async (m, timeoutMs) => {
-      await core.publishToUser(fromWire.publishToUser(m), { timeoutMs });
-      return {};
-    }),
-    Presence: unary<Wire.RoomRequest, Wire.PresenceReply>('Presence', async (m, timeoutMs) =>
+    PublishToUser: unary<Wire.PublishToUserRequest__Output, Wire.PublishToUserReply>(
+      'PublishToUser',
+      async (m, timeoutMs) => {
+        await core.publishToUser(fromWire.publishToUser(m), { timeoutMs });
+        return {};
+      },
+    ),
+    Presence: unary<Wire.PresenceRequest__Output, Wire.PresenceReply>('Presence', async (m, timeoutMs) =>
       toWire.presence(await core.presence({ room: m.room }, { timeoutMs })),
     ),
-    PresenceStats: unary<Wire.RoomRequest, Wire.PresenceStatsReply>('PresenceStats', async (m, timeoutMs) =>
-      toWire.presenceStats(await core.presenceStats({ room: m.room }, { timeoutMs })),
+    PresenceStats: unary<Wire.PresenceStatsRequest__Output, Wire.PresenceStatsReply>(
+      'PresenceStats',
+      async (m, timeoutMs) => toWire.presenceStats(await core.presenceStats({ room: m.room }, { timeoutMs })),
     ),
-    History: unary<Wire.HistoryRequest, Wire.HistoryReply>('History', async (m, timeoutMs) =>
+    History: unary<Wire.HistoryRequest__Output, Wire.HistoryReply>('History', async (m, timeoutMs) =>
       toWire.history(await core.history(fromWire.history(m), { timeoutMs })),
     ),
-    Disconnect: unary<Wire.DisconnectRequest, Wire.Empty>('Disconnect', async (m) => {
+    Disconnect: unary<Wire.DisconnectRequest__Output, Wire.DisconnectReply>('Disconnect', async (m) => {
       await core.disconnect(fromWire.disconnect(m));
       return {};
     }),
-    Subscribe: unary<Wire.SubscribeRequest, Wire.Empty>('Subscribe', async (m) => {
+    Subscribe: unary<Wire.SubscribeRequest__Output, Wire.SubscribeReply>('Subscribe', async (m) => {
       await core.subscribe({ user: m.user, room: m.room });
       return {};
     }),
-    Unsubscribe: unary<Wire.SubscribeRequest, Wire.Empty>('Unsubscribe', async (m) => {
+    Unsubscribe: unary<Wire.UnsubscribeRequest__Output, Wire.UnsubscribeReply>('Unsubscribe', async (m) => {
       await core.unsubscribe({ user: m.user, room: m.room });
       return {};
     }),
-    Rooms: unary<Wire.RoomsRequest, Wire.RoomsReply>('Rooms', async (m, timeoutMs) =>
+    Rooms: unary<Wire.RoomsRequest__Output, Wire.RoomsReply>('Rooms', async (m, timeoutMs) =>
       toWire.rooms(await core.rooms(fromWire.rooms(m), { timeoutMs })),
     ),
-    Info: unary<Wire.Empty, Wire.InfoReply>('Info', () => toWire.info(core.info())),
+    Info: unary<Wire.InfoRequest__Output, Wire.InfoReply>('Info', () => toWire.info(core.info())),
   };
 
   const status = (): 'SERVING' | 'NOT_SERVING' => {

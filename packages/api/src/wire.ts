@@ -1,5 +1,6 @@
 import { ErrorCode, type JsonObject, type JsonValue } from '@switchboard/protocol';
 import { SwitchboardApiError } from './errors.js';
+import type * as Wire from './proto-messages.js';
 import {
   type BroadcastInput,
   type BroadcastRoomResult,
@@ -18,115 +19,12 @@ import {
   type SubscribeInput,
 } from './schemas.js';
 
+export type { Wire };
+
 /**
- * The proto messages as @grpc/proto-loader presents them (see `LOADER_OPTIONS`: camelCase
- * fields, numbers for 64-bit integers, defaults filled in), and their conversion to and from
- * the API's own shapes (`schemas.ts`). The server and the server SDK's gRPC transport share it.
+ * Conversion of the proto messages (generated types, `Wire.*`: see `proto-messages.ts`) to and
+ * from the API's own shapes (`schemas.ts`). The server and the server SDK's gRPC transport share it.
  */
-export namespace Wire {
-  export interface PublishRequest {
-    room: string;
-    event: string;
-    dataJson: string;
-    idempotencyKey: string;
-    from: string;
-  }
-  export interface PublishReply {
-    offset: number;
-    epoch: string;
-    duplicate: boolean;
-  }
-  export interface BroadcastRequest {
-    rooms: string[];
-    event: string;
-    dataJson: string;
-    idempotencyKey: string;
-    from: string;
-  }
-  export interface BroadcastResult {
-    room: string;
-    offset: number;
-    epoch: string;
-    duplicate: boolean;
-    errorCode: number;
-    errorMessage: string;
-  }
-  export interface BroadcastReply {
-    results: BroadcastResult[];
-  }
-  export interface PublishToUserRequest {
-    user: string;
-    event: string;
-    dataJson: string;
-  }
-  export interface RoomRequest {
-    room: string;
-  }
-  export interface Member {
-    user: string;
-    conn: string;
-    metaJson: string;
-  }
-  export interface PresenceReply {
-    members: Member[];
-  }
-  export interface PresenceStatsReply {
-    connections: number;
-    users: number;
-  }
-  export interface HistoryRequest {
-    room: string;
-    since: { offset: number; epoch: string } | null;
-    limit: number;
-    reverse: boolean;
-  }
-  export interface HistoryMessage {
-    offset: number;
-    event: string;
-    dataJson: string;
-    fromUser: string;
-    fromConn: string;
-    ts: number;
-  }
-  export interface HistoryReply {
-    offset: number;
-    epoch: string;
-    messages: HistoryMessage[];
-  }
-  export interface DisconnectRequest {
-    user: string;
-    conn: string;
-    code: number;
-    reason: string;
-  }
-  export interface SubscribeRequest {
-    user: string;
-    room: string;
-  }
-  export interface RoomsRequest {
-    cursor: string;
-    limit: number;
-  }
-  export interface RoomsReply {
-    rooms: Array<{ room: string; connections: number; users: number }>;
-    nextCursor: string;
-  }
-  export interface NodeInfo {
-    node: string;
-    kind: string;
-    version: string;
-    startedAt: number;
-    lastSeen: number;
-    connections: number;
-    rooms: number;
-  }
-  export interface InfoReply {
-    nodes: NodeInfo[];
-    connections: number;
-    answeredBy: string;
-  }
-  export type Empty = Record<string, never>;
-}
 
 /** Proto3 has no "unset" for strings and numbers: empty and zero mean "not given". */
 function opt<T extends string | number>(value: T | undefined | null): T | undefined {
@@ -153,38 +51,38 @@ function dataJson(data: JsonValue | undefined): string {
 // ---- server side: proto request → API input, API result → proto reply ------------------------
 
 export const fromWire = {
-  publish: (m: Wire.PublishRequest): PublishInput => ({
+  publish: (m: Wire.PublishRequest__Output): PublishInput => ({
     room: m.room,
     event: m.event,
     data: parseDataJson(m.dataJson),
     ...withOpt('key', opt(m.idempotencyKey)),
     ...withOpt('from', opt(m.from)),
   }),
-  broadcast: (m: Wire.BroadcastRequest): BroadcastInput => ({
+  broadcast: (m: Wire.BroadcastRequest__Output): BroadcastInput => ({
     rooms: m.rooms,
     event: m.event,
     data: parseDataJson(m.dataJson),
     ...withOpt('key', opt(m.idempotencyKey)),
     ...withOpt('from', opt(m.from)),
   }),
-  publishToUser: (m: Wire.PublishToUserRequest): PublishToUserInput => ({
+  publishToUser: (m: Wire.PublishToUserRequest__Output): PublishToUserInput => ({
     user: m.user,
     event: m.event,
     data: parseDataJson(m.dataJson),
   }),
-  history: (m: Wire.HistoryRequest): HistoryInput => ({
+  history: (m: Wire.HistoryRequest__Output): HistoryInput => ({
     room: m.room,
     ...(m.since ? { since: { offset: m.since.offset, epoch: m.since.epoch } } : {}),
     ...withOpt('limit', opt(m.limit)),
     ...(m.reverse ? { reverse: true } : {}),
   }),
-  disconnect: (m: Wire.DisconnectRequest): DisconnectInput => ({
+  disconnect: (m: Wire.DisconnectRequest__Output): DisconnectInput => ({
     ...withOpt('user', opt(m.user)),
     ...withOpt('conn', opt(m.conn)),
     ...withOpt('code', opt(m.code)),
     ...withOpt('reason', opt(m.reason)),
   }),
-  rooms: (m: Wire.RoomsRequest): RoomsInput => ({
+  rooms: (m: Wire.RoomsRequest__Output): RoomsInput => ({
     ...withOpt('cursor', opt(m.cursor)),
     ...withOpt('limit', opt(m.limit)),
   }),
@@ -276,28 +174,28 @@ export const requestToWire = {
 };
 
 export const replyFromWire = {
-  publish: (m: Wire.PublishReply): PublishResult => ({
+  publish: (m: Wire.PublishReply__Output): PublishResult => ({
     offset: Number(m.offset),
     epoch: m.epoch,
     duplicate: m.duplicate,
   }),
-  broadcast: (m: Wire.BroadcastReply): BroadcastRoomResult[] =>
+  broadcast: (m: Wire.BroadcastReply__Output): BroadcastRoomResult[] =>
     m.results.map((r) =>
       r.errorCode === 0
         ? { room: r.room, ok: true, offset: Number(r.offset), epoch: r.epoch, duplicate: r.duplicate }
         : { room: r.room, ok: false, code: r.errorCode, message: r.errorMessage },
     ),
-  presence: (m: Wire.PresenceReply): Member[] =>
+  presence: (m: Wire.PresenceReply__Output): Member[] =>
     m.members.map((x) =>
       x.metaJson
         ? { user: x.user, conn: x.conn, meta: JSON.parse(x.metaJson) as JsonObject }
         : { user: x.user, conn: x.conn },
     ),
-  presenceStats: (m: Wire.PresenceStatsReply): PresenceStats => ({
+  presenceStats: (m: Wire.PresenceStatsReply__Output): PresenceStats => ({
     connections: m.connections,
     users: m.users,
   }),
-  history: (m: Wire.HistoryReply): HistoryResult => ({
+  history: (m: Wire.HistoryReply__Output): HistoryResult => ({
     offset: Number(m.offset),
     epoch: m.epoch,
     messages: m.messages.map((x) => ({
@@ -308,11 +206,11 @@ export const replyFromWire = {
       ts: Number(x.ts),
     })),
   }),
-  rooms: (m: Wire.RoomsReply): RoomsPage => ({
+  rooms: (m: Wire.RoomsReply__Output): RoomsPage => ({
     rooms: m.rooms.map((r) => ({ room: r.room, connections: r.connections, users: r.users })),
     ...(m.nextCursor ? { nextCursor: m.nextCursor } : {}),
   }),
-  info: (m: Wire.InfoReply): InfoResult => ({
+  info: (m: Wire.InfoReply__Output): InfoResult => ({
     nodes: m.nodes.map((n) => ({
       ...n,
       startedAt: Number(n.startedAt),

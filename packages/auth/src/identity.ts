@@ -1,23 +1,12 @@
-import type { JsonObject } from '@switchboard/protocol';
 import { anyPatternMatches } from '@switchboard/runtime';
+import type * as v from 'valibot';
+import type { grantsSchema, identitySchema } from './rpc.js';
 
 /** Room patterns a token grants (see `roomPatternMatches`). */
-export interface Grants {
-  join: readonly string[];
-  publish: readonly string[];
-}
+export type Grants = v.InferOutput<typeof grantsSchema>;
 
 /** Who a connection is, as established by its token. Travels between services as JSON. */
-export interface Identity {
-  user: string;
-  grants: Grants;
-  /** Public metadata (token claim `sb.meta`), shown to room members in presence. */
-  meta?: JsonObject;
-  /** Token expiry, ms since epoch. */
-  expiresAt?: number;
-  issuedAt?: number;
-  jti?: string;
-}
+export type Identity = v.InferOutput<typeof identitySchema>;
 
 /** Join also allows reading the room's presence and history. */
 export function canJoin(identity: Pick<Identity, 'user' | 'grants'>, room: string): boolean {

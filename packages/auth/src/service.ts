@@ -1,42 +1,23 @@
-import {
-  type Bus,
-  callRpc,
-  type Logger,
-  parseRequest,
-  QueueGroups,
-  Subjects,
-  type Subscription,
-  serveRpc,
-} from '@switchboard/runtime';
-import * as v from 'valibot';
+import { type Bus, type Logger, RpcClient, type Subscription, serve } from '@switchboard/runtime';
 import type { Identity } from './identity.js';
+import { AuthRpc } from './rpc.js';
 import type { TokenVerifier } from './verifier.js';
-
-const verifyRequest = v.object({ token: v.pipe(v.string(), v.maxLength(8192)) });
 
 /** The auth service: answers `sb.auth.verify` with the token's identity or a token error code. */
 export function startAuthService(deps: { bus: Bus; verifier: TokenVerifier; log: Logger }): { stop(): void } {
   const { bus, verifier, log } = deps;
-  const sub: Subscription = serveRpc(
-    bus,
-    Subjects.authVerify,
-    QueueGroups.auth,
-    (body) => verifier.verify(parseRequest(verifyRequest, body).token),
-    log,
-  );
-  log.info({ subject: Subjects.authVerify }, 'auth service ready');
+  const sub: Subscription = serve(bus, AuthRpc.verify, (body) => verifier.verify(body.token), log);
+  log.info({ subject: AuthRpc.verify.subject }, 'auth service ready');
   return { stop: () => sub.unsubscribe() };
 }
 
-/** What the edge uses to reach the auth service. */
+/** What the edge uses to reach the auth service: a typed facade over `RpcClient`. */
 export class AuthClient {
-  readonly #bus: Bus;
-  readonly #timeoutMs: number;
+  readonly #rpc: RpcClient;
   constructor(bus: Bus, timeoutMs: number) {
-    this.#bus = bus;
-    this.#timeoutMs = timeoutMs;
+    this.#rpc = new RpcClient(bus, timeoutMs);
   }
   verify(token: string): Promise<Identity> {
-    return callRpc<Identity>(this.#bus, Subjects.authVerify, { token }, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(AuthRpc.verify, { token });
   }
 }

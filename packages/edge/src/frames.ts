@@ -1,5 +1,5 @@
-import { type ErrorBody, ErrorCode } from '@switchboard/protocol';
-import { ClosedError, type Logger, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/runtime';
+import type { ErrorBody } from '@switchboard/protocol';
+import { INTERNAL_ERROR, knownCodedError, type Logger } from '@switchboard/runtime';
 
 export function replyFrame(id: number | undefined, result: unknown): string {
   return JSON.stringify(id === undefined ? { result } : { id, result });
@@ -22,16 +22,8 @@ export function replyWithFrames(
 
 /** Maps any failure to the coded error a client sees. Unknown failures are logged, never leaked. */
 export function errorBody(error: unknown, log: Logger): ErrorBody {
-  if (error instanceof RemoteError) {
-    return error.retryAfterMs !== undefined
-      ? { code: error.errorCode, message: error.message, retryAfterMs: error.retryAfterMs }
-      : { code: error.errorCode, message: error.message };
-  }
-  if (error instanceof TimeoutError)
-    return { code: ErrorCode.Timeout, message: 'a service did not answer in time' };
-  if (error instanceof NoRespondersError || error instanceof ClosedError) {
-    return { code: ErrorCode.Unavailable, message: 'a service is unavailable; retry later' };
-  }
+  const coded = knownCodedError(error);
+  if (coded !== undefined) return coded;
   log.error({ err: error }, 'unexpected failure');
-  return { code: ErrorCode.Internal, message: 'internal error' };
+  return { ...INTERNAL_ERROR };
 }

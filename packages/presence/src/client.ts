@@ -1,46 +1,41 @@
 import type { PresenceMember } from '@switchboard/protocol';
 import {
   type Bus,
-  callRpc,
   type PresenceCount,
   type PresenceEntry,
   type PresenceRoomsPage,
-  Subjects,
+  RpcClient,
+  type RpcRequest,
 } from '@switchboard/runtime';
+import { PresenceRpc } from './rpc.js';
 
-export interface PresenceListRequest {
-  room: string;
-  user: string;
-  grants: { join: readonly string[]; publish: readonly string[] };
-}
+export type PresenceListRequest = RpcRequest<typeof PresenceRpc.list>;
 
-/** What the edge uses to reach the presence service. */
+/** What the edge uses to reach the presence service: a typed facade over `RpcClient`. */
 export class PresenceClient {
-  readonly #bus: Bus;
-  readonly #timeoutMs: number;
+  readonly #rpc: RpcClient;
   constructor(bus: Bus, timeoutMs: number) {
-    this.#bus = bus;
-    this.#timeoutMs = timeoutMs;
+    this.#rpc = new RpcClient(bus, timeoutMs);
   }
   join(room: string, entry: PresenceEntry): Promise<{ tracked: boolean }> {
-    return callRpc(this.#bus, Subjects.presenceJoin, { room, ...entry }, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.join, { room, ...entry });
   }
   leave(room: string, conn: string): Promise<unknown> {
-    return callRpc(this.#bus, Subjects.presenceLeave, { room, conn }, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.leave, { room, conn });
   }
   /** Re-adds live entries so they outlive the store's TTL; the edge calls it every TTL/3. */
   refresh(entries: Array<PresenceEntry & { room: string }>): Promise<unknown> {
-    return callRpc(this.#bus, Subjects.presenceRefresh, { entries }, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.refresh, { entries });
   }
   list(req: PresenceListRequest): Promise<{ members: PresenceMember[] }> {
-    return callRpc(this.#bus, Subjects.presenceList, req, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.list, req);
   }
   /** Connections and distinct users in a room; `tracked: false` when presence is off for it. */
   count(room: string): Promise<PresenceCount & { tracked: boolean }> {
-    return callRpc(this.#bus, Subjects.presenceCount, { room }, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.count, { room });
   }
   /** Rooms with at least one member, in name order, after `cursor`. */
   rooms(options: { cursor?: string; limit?: number } = {}): Promise<PresenceRoomsPage> {
-    return callRpc(this.#bus, Subjects.presenceRooms, options, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(PresenceRpc.rooms, options);
   }
 }

@@ -1,5 +1,5 @@
 import { canJoin } from '@switchboard/auth';
-import { ErrorCode, type PresenceMember, ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import { ErrorCode, type PresenceMember } from '@switchboard/protocol';
 import {
   anyPatternMatches,
   type Bus,
@@ -10,14 +10,13 @@ import {
   type PresenceEntry,
   type PresenceRoomsPage,
   type PresenceStore,
-  parseRequest,
-  QueueGroups,
   RemoteError,
+  type RpcBody,
   Subjects,
   type Subscription,
-  serveRpc,
+  serve,
 } from '@switchboard/runtime';
-import * as v from 'valibot';
+import { PresenceRpc } from './rpc.js';
 
 export interface PresenceOptions {
   /** Room patterns that track presence. */
@@ -29,30 +28,6 @@ export interface PresenceOptions {
   /** How often expired entries (members of dead edges) are swept and announced as leaves. */
   sweepIntervalMs: number;
 }
-
-const room = v.pipe(v.string(), v.regex(ROOM_NAME_PATTERN));
-const entry = v.object({
-  conn: v.pipe(v.string(), v.minLength(1)),
-  user: v.pipe(v.string(), v.minLength(1)),
-  meta: v.optional(v.record(v.string(), v.unknown())),
-});
-const joinRequest = v.object({ room, ...entry.entries });
-const leaveRequest = v.object({ room, conn: v.string() });
-const refreshRequest = v.object({
-  entries: v.pipe(v.array(v.object({ room, ...entry.entries })), v.maxLength(1000)),
-});
-const listRequest = v.object({
-  room,
-  user: v.string(),
-  grants: v.object({ join: v.array(v.string()), publish: v.array(v.string()) }),
-});
-
-const countRequest = v.object({ room });
-/** Room names are ASCII; a cursor is the last room of the previous page. */
-const roomsRequest = v.object({
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(128))),
-  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
-});
 
 /**
  * The presence service: keeps who is in each room (one entry per connection, public meta
@@ -75,23 +50,20 @@ export function startPresenceService(deps: {
     bus.publish(Subjects.room(r), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'presence' } });
   }
 
-  async function join(body: unknown): Promise<{ tracked: boolean }> {
-    const req = parseRequest(joinRequest, body);
+  async function join(req: RpcBody<typeof PresenceRpc.join>): Promise<{ tracked: boolean }> {
     if (!tracked(req.room)) return { tracked: false };
     const member = toMember(req);
     if (await store.add(req.room, member)) await announce(req.room, 'joins', [member]);
     return { tracked: true };
   }
 
-  async function leave(body: unknown): Promise<Record<string, never>> {
-    const req = parseRequest(leaveRequest, body);
+  async function leave(req: RpcBody<typeof PresenceRpc.leave>): Promise<Record<string, never>> {
     const removed = await store.remove(req.room, req.conn);
     if (removed) await announce(req.room, 'leaves', [toMember(removed)]);
     return {};
   }
 
-  async function refresh(body: unknown): Promise<Record<string, never>> {
-    const req = parseRequest(refreshRequest, body);
+  async function refresh(req: RpcBody<typeof PresenceRpc.refresh>): Promise<Record<string, never>> {
     // Independent entries: written together (one pipelined burst to Redis, not 500 round trips).
     await Promise.all(
       req.entries.map(async (e) => {
@@ -104,8 +76,7 @@ export function startPresenceService(deps: {
     return {};
   }
 
-  async function list(body: unknown): Promise<{ members: PresenceMember[] }> {
-    const req = parseRequest(listRequest, body);
+  async function list(req: RpcBody<typeof PresenceRpc.list>): Promise<{ members: PresenceMember[] }> {
     if (!canJoin(req, req.room))
       throw new RemoteError(ErrorCode.Forbidden, `not allowed to read room "${req.room}"`);
     if (!tracked(req.room))
@@ -114,15 +85,15 @@ export function startPresenceService(deps: {
   }
 
   /** Trusted callers only (the API service): counts need no grants, like `sb.api.*`. */
-  async function count(body: unknown): Promise<PresenceCount & { tracked: boolean }> {
-    const req = parseRequest(countRequest, body);
+  async function count(
+    req: RpcBody<typeof PresenceRpc.count>,
+  ): Promise<PresenceCount & { tracked: boolean }> {
     if (!tracked(req.room)) return { connections: 0, users: 0, tracked: false };
     return { ...(await store.count(req.room)), tracked: true };
   }
 
   /** Trusted callers only (the API service): every room with members, a page at a time. */
-  async function rooms(body: unknown): Promise<PresenceRoomsPage> {
-    const req = parseRequest(roomsRequest, body);
+  async function rooms(req: RpcBody<typeof PresenceRpc.rooms>): Promise<PresenceRoomsPage> {
     return store.rooms({ limit: req.limit, ...(req.cursor ? { cursor: req.cursor } : {}) });
   }
 
@@ -139,12 +110,12 @@ export function startPresenceService(deps: {
   }
 
   const subs: Subscription[] = [
-    serveRpc(bus, Subjects.presenceJoin, QueueGroups.presence, join, log),
-    serveRpc(bus, Subjects.presenceLeave, QueueGroups.presence, leave, log),
-    serveRpc(bus, Subjects.presenceRefresh, QueueGroups.presence, refresh, log),
-    serveRpc(bus, Subjects.presenceList, QueueGroups.presence, list, log),
-    serveRpc(bus, Subjects.presenceCount, QueueGroups.presence, count, log),
-    serveRpc(bus, Subjects.presenceRooms, QueueGroups.presence, rooms, log),
+    serve(bus, PresenceRpc.join, join, log),
+    serve(bus, PresenceRpc.leave, leave, log),
+    serve(bus, PresenceRpc.refresh, refresh, log),
+    serve(bus, PresenceRpc.list, list, log),
+    serve(bus, PresenceRpc.count, count, log),
+    serve(bus, PresenceRpc.rooms, rooms, log),
   ];
   const timer = setInterval(() => {
     sweep().catch((error: unknown) => log.warn({ err: error }, 'presence sweep failed'));

@@ -2,13 +2,10 @@ import * as v from 'valibot';
 import { ErrorCode } from './codes.js';
 import type { ClientCommand, JsonValue } from './frames.js';
 import { HISTORY_LIMIT_MAX } from './limits.js';
-import { ROOM_NAME_PATTERN } from './rooms.js';
+import { roomNameSchema } from './rooms.js';
 
 const id = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)));
-const room = v.pipe(
-  v.string(),
-  v.regex(ROOM_NAME_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 _ - : # @ = + ~ ! /'),
-);
+const room = roomNameSchema;
 const token = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(8192, 'is too long'));
 const position = v.object({
   offset: v.pipe(v.number(), v.integer(), v.minValue(0)),

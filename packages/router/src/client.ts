@@ -1,4 +1,5 @@
-import { type Bus, callRpc, Subjects } from '@switchboard/runtime';
+import { type Bus, RpcClient } from '@switchboard/runtime';
+import { RouterRpc } from './rpc.js';
 import type {
   HistoryReply,
   HistoryRequest,
@@ -8,21 +9,19 @@ import type {
   PublishRequest,
 } from './types.js';
 
-/** What the edge uses to reach the router service. Coded errors arrive as `RemoteError`. */
+/** What the edge uses to reach the router service: a typed facade over `RpcClient`. */
 export class RouterClient {
-  readonly #bus: Bus;
-  readonly #timeoutMs: number;
+  readonly #rpc: RpcClient;
   constructor(bus: Bus, timeoutMs: number) {
-    this.#bus = bus;
-    this.#timeoutMs = timeoutMs;
+    this.#rpc = new RpcClient(bus, timeoutMs);
   }
   publish(req: PublishRequest): Promise<PublishReply> {
-    return callRpc(this.#bus, Subjects.routerPublish, req, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(RouterRpc.publish, req);
   }
   join(req: JoinRequest): Promise<JoinReply> {
-    return callRpc(this.#bus, Subjects.routerJoin, req, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(RouterRpc.join, req);
   }
   history(req: HistoryRequest): Promise<HistoryReply> {
-    return callRpc(this.#bus, Subjects.routerHistory, req, { timeoutMs: this.#timeoutMs });
+    return this.#rpc.call(RouterRpc.history, req);
   }
 }

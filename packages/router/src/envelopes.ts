@@ -1,4 +1,4 @@
-import { ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import { roomNameSchema } from '@switchboard/protocol';
 import * as v from 'valibot';
 
 /**
@@ -7,10 +7,7 @@ import * as v from 'valibot';
  * the same schemas before sending, so a request that passes there is not refused here.
  * A subpath of its own (`@switchboard/router/envelopes`) so clients do not load the router.
  */
-export const room = v.pipe(
-  v.string(),
-  v.regex(ROOM_NAME_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 _ - : # @ = + ~ ! /'),
-);
+export const room = roomNameSchema;
 export const event = v.pipe(
   v.string(),
   v.minLength(1, 'must not be empty'),

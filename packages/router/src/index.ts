@@ -1,5 +1,6 @@
 export { RouterClient } from './client.js';
 export { messageBody, messageFrame } from './messages.js';
+export { RouterRpc } from './rpc.js';
 export type { RouterOptions } from './service.js';
 export { startRouterService } from './service.js';
 export type {

@@ -1,5 +1,5 @@
 import { canJoin, canPublish, type Grants } from '@switchboard/auth';
-import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, type Sender } from '@switchboard/protocol';
+import { ErrorCode, type JsonValue, type Sender } from '@switchboard/protocol';
 import {
   type Bus,
   DeliveryHeaders,
@@ -7,18 +7,16 @@ import {
   encodeText,
   type HistoryStore,
   type Logger,
-  parseRequest,
-  QueueGroups,
   type RateLimitStore,
   RemoteError,
+  type RpcBody,
   Subjects,
   type Subscription,
-  serveRpc,
+  serve,
   traceHeaders,
 } from '@switchboard/runtime';
-import * as v from 'valibot';
-import { apiPublishEnvelope, apiUserEnvelope, event, room } from './envelopes.js';
 import { messageBody, messageFrame } from './messages.js';
+import { RouterRpc } from './rpc.js';
 import type { HistoryReply, JoinReply, PublishReply } from './types.js';
 
 export interface RouterOptions {
@@ -30,29 +28,6 @@ export interface RouterOptions {
   /** Publish `sb.events.publish` for every accepted message. */
   lifecycleEvents: boolean;
 }
-
-const who = {
-  user: v.pipe(v.string(), v.minLength(1)),
-  grants: v.object({ join: v.array(v.string()), publish: v.array(v.string()) }),
-};
-const position = v.object({ offset: v.pipe(v.number(), v.integer(), v.minValue(0)), epoch: v.string() });
-
-const publishRequest = v.object({
-  ...who,
-  conn: v.string(),
-  room,
-  event,
-  data: v.unknown(),
-  key: v.optional(v.string()),
-});
-const joinRequest = v.object({ ...who, room, since: v.optional(position) });
-const historyRequest = v.object({
-  ...who,
-  room,
-  since: v.optional(position),
-  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(HISTORY_LIMIT_MAX))),
-  reverse: v.optional(v.boolean()),
-});
 
 /**
  * The router owns rooms: it authorizes joins and publishes, assigns offsets (through the
@@ -69,8 +44,7 @@ export function startRouterService(deps: {
   const { bus, history, rateLimits, options, log } = deps;
   const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
 
-  async function publish(body: unknown): Promise<PublishReply> {
-    const req = parseRequest(publishRequest, body);
+  async function publish(req: RpcBody<typeof RouterRpc.publish>): Promise<PublishReply> {
     assertAllowed(canPublish(req, req.room), 'publish', req.room);
     if (options.userPublishRate > 0) {
       const limit = await rateLimits.consume(`pub:${req.user}`, publishRule);
@@ -127,8 +101,7 @@ export function startRouterService(deps: {
   }
 
   /** Internal services publishing to a room (trusted: NATS permissions guard the subject). */
-  async function apiPublish(body: unknown): Promise<PublishReply> {
-    const req = parseRequest(apiPublishEnvelope, body);
+  async function apiPublish(req: RpcBody<typeof RouterRpc.apiPublish>): Promise<PublishReply> {
     return accept(
       req.room,
       req.event,
@@ -139,15 +112,13 @@ export function startRouterService(deps: {
   }
 
   /** Internal services notifying every connection of a user, on whichever edges they are. */
-  async function apiUser(body: unknown): Promise<Record<string, never>> {
-    const req = parseRequest(apiUserEnvelope, body);
+  async function apiUser(req: RpcBody<typeof RouterRpc.apiUser>): Promise<Record<string, never>> {
     const frame = JSON.stringify({ t: 'user', event: req.event, data: req.data ?? null, ts: Date.now() });
     bus.publish(Subjects.user(req.user), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'user' } });
     return {};
   }
 
-  async function join(body: unknown): Promise<JoinReply> {
-    const req = parseRequest(joinRequest, body);
+  async function join(req: RpcBody<typeof RouterRpc.join>): Promise<JoinReply> {
     assertAllowed(canJoin(req, req.room), 'join', req.room);
     if (!req.since) {
       const position = await history.read(req.room, { limit: 0 });
@@ -171,8 +142,7 @@ export function startRouterService(deps: {
     };
   }
 
-  async function readHistory(body: unknown): Promise<HistoryReply> {
-    const req = parseRequest(historyRequest, body);
+  async function readHistory(req: RpcBody<typeof RouterRpc.history>): Promise<HistoryReply> {
     assertAllowed(canJoin(req, req.room), 'read', req.room);
     const limit = Math.min(req.limit ?? 100, Math.max(options.historySize, 1));
     const page = (since?: number) =>
@@ -192,11 +162,11 @@ export function startRouterService(deps: {
   }
 
   const subs: Subscription[] = [
-    serveRpc(bus, Subjects.routerPublish, QueueGroups.router, publish, log),
-    serveRpc(bus, Subjects.routerJoin, QueueGroups.router, join, log),
-    serveRpc(bus, Subjects.routerHistory, QueueGroups.router, readHistory, log),
-    serveRpc(bus, Subjects.apiPublish, QueueGroups.api, apiPublish, log),
-    serveRpc(bus, Subjects.apiUser, QueueGroups.api, apiUser, log),
+    serve(bus, RouterRpc.publish, publish, log),
+    serve(bus, RouterRpc.join, join, log),
+    serve(bus, RouterRpc.history, readHistory, log),
+    serve(bus, RouterRpc.apiPublish, apiPublish, log),
+    serve(bus, RouterRpc.apiUser, apiUser, log),
   ];
   log.info('router service ready');
   return {

@@ -1,39 +1,12 @@
-import type { JsonValue, Position } from '@switchboard/protocol';
+import type { RpcReply, RpcRequest } from '@switchboard/runtime';
+import type { RouterRpc } from './rpc.js';
 
+/** The router's request and reply shapes, as its descriptors (`RouterRpc`) define them. */
+export type PublishRequest = RpcRequest<typeof RouterRpc.publish>;
+export type PublishReply = RpcReply<typeof RouterRpc.publish>;
+export type JoinRequest = RpcRequest<typeof RouterRpc.join>;
+export type JoinReply = RpcReply<typeof RouterRpc.join>;
+export type HistoryRequest = RpcRequest<typeof RouterRpc.history>;
+export type HistoryReply = RpcReply<typeof RouterRpc.history>;
 /** Who asks: the identity the edge established for the connection. */
-export interface Requester {
-  user: string;
-  grants: { join: readonly string[]; publish: readonly string[] };
-}
-
-export interface PublishRequest extends Requester {
-  conn: string;
-  room: string;
-  event: string;
-  data: JsonValue;
-  key?: string;
-}
-export interface PublishReply extends Position {
-  duplicate?: boolean;
-}
-
-export interface JoinRequest extends Requester {
-  room: string;
-  since?: Position;
-}
-/** `messages` are ready-to-send client frames (JSON text), oldest first. */
-export interface JoinReply extends Position {
-  room: string;
-  recovered?: boolean;
-  messages?: string[];
-}
-
-export interface HistoryRequest extends Requester {
-  room: string;
-  since?: Position;
-  limit?: number;
-  reverse?: boolean;
-}
-export interface HistoryReply extends Position {
-  messages: string[];
-}
+export type Requester = Pick<PublishRequest, 'user' | 'grants'>;

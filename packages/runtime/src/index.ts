@@ -58,7 +58,19 @@ export { MemoryRateLimitStore } from './rate-limit-store-memory.js';
 export type { RevocationStore, TokenRef } from './revocation-store.js';
 export { MemoryRevocationStore } from './revocation-store-memory.js';
 export type { RpcHandler } from './rpc.js';
-export { callRpc, parseRequest, serveRpc } from './rpc.js';
+export { call, parseRequest, serve } from './rpc.js';
+export type { RpcCallOptions } from './rpc-client.js';
+export { RpcClient } from './rpc-client.js';
+export type { RpcBody, RpcDescriptor, RpcReply, RpcRequest, RpcResult } from './rpc-descriptor.js';
+export { rpcDescriptor } from './rpc-descriptor.js';
+export type { CodedError } from './rpc-errors.js';
+export {
+  errorCodeForStatus,
+  GrpcStatusCode,
+  grpcStatusFor,
+  INTERNAL_ERROR,
+  knownCodedError,
+} from './rpc-errors.js';
 export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
 export type { ControlMessage, LifecycleKind, NodeHeartbeat } from './subjects.js';
 export { DeliveryHeaders, QueueGroups, Subjects, userToken } from './subjects.js';

@@ -67,7 +67,7 @@ export class GrpcServerClient implements ServerApi {
   async publish(input: PublishInput, options?: CallOptions): Promise<PublishResult> {
     const req = validate(publishSchema, input) as PublishInput;
     return replyFromWire.publish(
-      await this.#channel.call<Wire.PublishRequest, Wire.PublishReply>(
+      await this.#channel.call<Wire.PublishRequest, Wire.PublishReply__Output>(
         'Publish',
         requestToWire.publish(req),
         options?.timeoutMs,
@@ -78,7 +78,7 @@ export class GrpcServerClient implements ServerApi {
   async broadcast(input: BroadcastInput, options?: CallOptions): Promise<BroadcastRoomResult[]> {
     const req = validate(broadcastSchema, input) as BroadcastInput;
     return replyFromWire.broadcast(
-      await this.#channel.call<Wire.BroadcastRequest, Wire.BroadcastReply>(
+      await this.#channel.call<Wire.BroadcastRequest, Wire.BroadcastReply__Output>(
         'Broadcast',
         requestToWire.broadcast(req),
         options?.timeoutMs,
@@ -94,7 +94,7 @@ export class GrpcServerClient implements ServerApi {
   async presence(room: string, options?: CallOptions): Promise<Member[]> {
     validate(roomOnlySchema, { room });
     return replyFromWire.presence(
-      await this.#channel.call<Wire.RoomRequest, Wire.PresenceReply>(
+      await this.#channel.call<Wire.PresenceRequest, Wire.PresenceReply__Output>(
         'Presence',
         { room },
         options?.timeoutMs,
@@ -105,7 +105,7 @@ export class GrpcServerClient implements ServerApi {
   async presenceStats(room: string, options?: CallOptions): Promise<PresenceStats> {
     validate(roomOnlySchema, { room });
     return replyFromWire.presenceStats(
-      await this.#channel.call<Wire.RoomRequest, Wire.PresenceStatsReply>(
+      await this.#channel.call<Wire.PresenceStatsRequest, Wire.PresenceStatsReply__Output>(
         'PresenceStats',
         { room },
         options?.timeoutMs,
@@ -116,7 +116,7 @@ export class GrpcServerClient implements ServerApi {
   async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
     const req = validate(historySchema, input);
     return replyFromWire.history(
-      await this.#channel.call<Wire.HistoryRequest, Wire.HistoryReply>(
+      await this.#channel.call<Wire.HistoryRequest, Wire.HistoryReply__Output>(
         'History',
         requestToWire.history(req),
         options?.timeoutMs,
@@ -142,7 +142,7 @@ export class GrpcServerClient implements ServerApi {
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {
     const req = validate(roomsSchema, input);
     return replyFromWire.rooms(
-      await this.#channel.call<Wire.RoomsRequest, Wire.RoomsReply>(
+      await this.#channel.call<Wire.RoomsRequest, Wire.RoomsReply__Output>(
         'Rooms',
         requestToWire.rooms(req),
         options?.timeoutMs,
@@ -156,7 +156,7 @@ export class GrpcServerClient implements ServerApi {
 
   async info(options?: CallOptions): Promise<InfoResult> {
     return replyFromWire.info(
-      await this.#channel.call<Wire.Empty, Wire.InfoReply>('Info', {}, options?.timeoutMs),
+      await this.#channel.call<Wire.InfoRequest, Wire.InfoReply__Output>('Info', {}, options?.timeoutMs),
     );
   }
 

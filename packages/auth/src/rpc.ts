@@ -1,0 +1,40 @@
+import type { JsonObject } from '@switchboard/protocol';
+import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/runtime';
+import * as v from 'valibot';
+
+/**
+ * The auth service's bus subject and the identity schemas other services reuse, declared once.
+ * A subpath of its own (`@switchboard/auth/rpc`) so callers do not load the verifier.
+ */
+
+/** Room patterns: readonly for callers, so an identity's grants pass as they are. */
+const patterns = v.array(v.string()) as v.GenericSchema<readonly string[]>;
+export const grantsSchema = v.object({ join: patterns, publish: patterns });
+
+/** A JSON object (token metadata), checked for shape only: its content is the token's. */
+export const jsonObjectSchema = v.custom<JsonObject>(
+  (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
+  'must be an object',
+);
+
+/** Who a connection is, as the auth service answers it (see `Identity`). */
+export const identitySchema = v.object({
+  user: v.string(),
+  grants: grantsSchema,
+  /** Public metadata (token claim `sb.meta`), shown to room members in presence. */
+  meta: v.optional(jsonObjectSchema),
+  /** Token expiry, ms since epoch. */
+  expiresAt: v.optional(v.number()),
+  issuedAt: v.optional(v.number()),
+  jti: v.optional(v.string()),
+});
+
+export const AuthRpc = {
+  /** A token in, its identity out (or a token error code). */
+  verify: rpcDescriptor({
+    subject: Subjects.authVerify,
+    queue: QueueGroups.auth,
+    request: v.object({ token: v.pipe(v.string(), v.maxLength(8192)) }),
+    reply: identitySchema,
+  }),
+};

@@ -1,0 +1,233 @@
+import { ErrorCode } from '@switchboard/protocol';
+import {
+  type BusMessage,
+  decodeJson,
+  decodeText,
+  encodeJson,
+  MemoryBus,
+  MemoryBusHub,
+  MemoryHistoryStore,
+  MemoryRateLimitStore,
+  RpcClient,
+  Subjects,
+  silentLogger,
+} from '@switchboard/runtime';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RouterRpc } from './rpc.js';
+import { type RouterOptions, startRouterService } from './service.js';
+
+const alice = { user: 'alice', grants: { join: ['chat:*'], publish: ['chat:lobby'] } };
+
+function setup(options: Partial<RouterOptions> = {}) {
+  const hub = new MemoryBusHub();
+  const bus = new MemoryBus(hub);
+  const history = new MemoryHistoryStore({
+    size: 10,
+    ttlMs: 60_000,
+    metaTtlMs: 60_000,
+    idempotencyTtlMs: 60_000,
+    maxRooms: 100,
+  });
+  const router = startRouterService({
+    bus,
+    history,
+    rateLimits: new MemoryRateLimitStore({ maxKeys: 100 }),
+    options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: false, ...options },
+    log: silentLogger(),
+  });
+  const rpc = new RpcClient(bus, 1_000);
+  /** A request whose body the types would refuse, as another process could send it. */
+  const raw = async (subject: string, body: unknown) =>
+    decodeJson((await bus.request(subject, encodeJson(body), { timeoutMs: 1_000 })).data);
+  const received = (subject: string): BusMessage[] => {
+    const messages: BusMessage[] = [];
+    bus.subscribe(subject, (msg) => messages.push(msg));
+    return messages;
+  };
+  return { bus, rpc, raw, received, stop: () => router.stop() };
+}
+
+describe('router service', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+  afterEach(() => env.stop());
+
+  describe(RouterRpc.publish.subject, () => {
+    const publish = { ...alice, conn: 'c1', room: 'chat:lobby', event: 'say', data: { text: 'hi' } };
+
+    it('appends the message, answers its offset and delivers one frame to the room', async () => {
+      const deliveries = env.received(Subjects.room('chat:lobby'));
+      const first = await env.rpc.call(RouterRpc.publish, publish);
+      const second = await env.rpc.call(RouterRpc.publish, publish);
+      expect(first).toEqual({ offset: 1, epoch: expect.any(String) });
+      expect(second).toEqual({ offset: 2, epoch: first.epoch });
+      expect(deliveries).toHaveLength(2);
+      expect(JSON.parse(decodeText(deliveries[0]!.data))).toMatchObject({
+        t: 'msg',
+        room: 'chat:lobby',
+        offset: 1,
+        event: 'say',
+        data: { text: 'hi' },
+        from: { user: 'alice', conn: 'c1' },
+      });
+    });
+
+    it('refuses a room the grants do not allow publishing to (Forbidden)', async () => {
+      await expect(env.rpc.call(RouterRpc.publish, { ...publish, room: 'chat:other' })).rejects.toMatchObject(
+        {
+          errorCode: ErrorCode.Forbidden,
+          message: 'not allowed to publish room "chat:other"',
+        },
+      );
+    });
+
+    it('answers BadRequest, naming the field, for a body that does not match', async () => {
+      expect(await env.raw(RouterRpc.publish.subject, { ...publish, room: 'no spaces' })).toEqual({
+        error: { code: ErrorCode.BadRequest, message: expect.stringMatching(/^"room" must be 1–128/) },
+      });
+      expect(await env.raw(RouterRpc.publish.subject, { ...publish, user: '' })).toMatchObject({
+        error: { code: ErrorCode.BadRequest, message: expect.stringMatching(/^"user" /) },
+      });
+    });
+
+    it('answers BadRequest for a body that is not JSON', async () => {
+      const reply = await env.bus.request(RouterRpc.publish.subject, new TextEncoder().encode('{'), {
+        timeoutMs: 1_000,
+      });
+      expect(decodeJson(reply.data)).toEqual({
+        error: { code: ErrorCode.BadRequest, message: 'request body is not JSON' },
+      });
+    });
+
+    it('answers a repeated idempotency key with the first offset, marked duplicate, and delivers once', async () => {
+      const deliveries = env.received(Subjects.room('chat:lobby'));
+      const first = await env.rpc.call(RouterRpc.publish, { ...publish, key: 'k1' });
+      const again = await env.rpc.call(RouterRpc.publish, { ...publish, key: 'k1' });
+      expect(again).toEqual({ offset: first.offset, epoch: first.epoch, duplicate: true });
+      expect(deliveries).toHaveLength(1);
+    });
+
+    it('rate limits a user across calls (RateLimited with retryAfterMs)', async () => {
+      env.stop();
+      env = setup({ userPublishRate: 1, userPublishBurst: 1 });
+      await env.rpc.call(RouterRpc.publish, publish);
+      await expect(env.rpc.call(RouterRpc.publish, publish)).rejects.toMatchObject({
+        errorCode: ErrorCode.RateLimited,
+        retryAfterMs: expect.any(Number),
+      });
+    });
+  });
+
+  describe(RouterRpc.join.subject, () => {
+    const publish = { ...alice, conn: 'c1', room: 'chat:lobby', event: 'say', data: 1 };
+
+    it("answers the room's position", async () => {
+      const { epoch } = await env.rpc.call(RouterRpc.publish, publish);
+      expect(await env.rpc.call(RouterRpc.join, { ...alice, room: 'chat:lobby' })).toEqual({
+        room: 'chat:lobby',
+        offset: 1,
+        epoch,
+      });
+    });
+
+    it('recovers the missed messages after `since`, as client frames', async () => {
+      const { epoch } = await env.rpc.call(RouterRpc.publish, publish);
+      await env.rpc.call(RouterRpc.publish, { ...publish, data: 2 });
+      const joined = await env.rpc.call(RouterRpc.join, {
+        ...alice,
+        room: 'chat:lobby',
+        since: { offset: 1, epoch },
+      });
+      expect(joined).toMatchObject({ offset: 2, recovered: true });
+      expect(joined.messages?.map((m) => JSON.parse(m))).toEqual([
+        expect.objectContaining({ t: 'msg', offset: 2, data: 2 }),
+      ]);
+    });
+
+    it('does not recover across epochs', async () => {
+      await env.rpc.call(RouterRpc.publish, publish);
+      const joined = await env.rpc.call(RouterRpc.join, {
+        ...alice,
+        room: 'chat:lobby',
+        since: { offset: 0, epoch: 'another' },
+      });
+      expect(joined).toMatchObject({ recovered: false });
+      expect(joined.messages).toBeUndefined();
+    });
+
+    it('refuses a room the grants do not allow joining (Forbidden)', async () => {
+      await expect(env.rpc.call(RouterRpc.join, { ...alice, room: 'news' })).rejects.toMatchObject({
+        errorCode: ErrorCode.Forbidden,
+      });
+    });
+  });
+
+  describe(RouterRpc.history.subject, () => {
+    it('answers a page of stored frames, newest first when asked', async () => {
+      for (const data of [1, 2, 3]) {
+        await env.rpc.call(RouterRpc.publish, { ...alice, conn: 'c', room: 'chat:lobby', event: 'e', data });
+      }
+      const page = await env.rpc.call(RouterRpc.history, {
+        ...alice,
+        room: 'chat:lobby',
+        limit: 2,
+        reverse: true,
+      });
+      expect(page.offset).toBe(3);
+      expect(page.messages.map((m) => JSON.parse(m).data)).toEqual([3, 2]);
+    });
+
+    it('refuses reading a room the grants do not allow joining (Forbidden)', async () => {
+      await expect(env.rpc.call(RouterRpc.history, { ...alice, room: 'news' })).rejects.toMatchObject({
+        errorCode: ErrorCode.Forbidden,
+        message: 'not allowed to read room "news"',
+      });
+    });
+
+    it('answers BadRequest for a limit out of range', async () => {
+      expect(
+        await env.raw(RouterRpc.history.subject, { ...alice, room: 'chat:lobby', limit: 0 }),
+      ).toMatchObject({
+        error: { code: ErrorCode.BadRequest, message: expect.stringMatching(/^"limit" /) },
+      });
+    });
+  });
+
+  describe(RouterRpc.apiPublish.subject, () => {
+    it('publishes without grants, from @server unless `from` is given', async () => {
+      const deliveries = env.received(Subjects.room('news'));
+      expect(await env.rpc.call(RouterRpc.apiPublish, { room: 'news', event: 'e' })).toEqual({
+        offset: 1,
+        epoch: expect.any(String),
+      });
+      await env.rpc.call(RouterRpc.apiPublish, { room: 'news', event: 'e', data: 2, from: 'bot' });
+      expect(deliveries.map((d) => JSON.parse(decodeText(d.data)).from)).toEqual([
+        { user: '@server', conn: '' },
+        { user: 'bot', conn: '' },
+      ]);
+    });
+
+    it('answers BadRequest for an empty event', async () => {
+      expect(await env.raw(RouterRpc.apiPublish.subject, { room: 'news', event: '' })).toEqual({
+        error: { code: ErrorCode.BadRequest, message: '"event" must not be empty' },
+      });
+    });
+  });
+
+  describe(RouterRpc.apiUser.subject, () => {
+    it("delivers a user frame to the user's subject", async () => {
+      const deliveries = env.received(Subjects.user('bob'));
+      expect(await env.rpc.call(RouterRpc.apiUser, { user: 'bob', event: 'ping', data: { n: 1 } })).toEqual(
+        {},
+      );
+      expect(deliveries).toHaveLength(1);
+      expect(JSON.parse(decodeText(deliveries[0]!.data))).toMatchObject({
+        t: 'user',
+        event: 'ping',
+        data: { n: 1 },
+      });
+    });
+  });
+});
