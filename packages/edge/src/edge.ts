@@ -22,7 +22,7 @@ import { parseControl } from './control.js';
 import { closeSpreadOver, cutAfterGrace } from './drain.js';
 import { FrameIntake } from './frame-intake.js';
 import { LifecycleEvents } from './lifecycle-events.js';
-import { LocalRooms } from './local-rooms.js';
+import { type Delivery, LocalRooms } from './local-rooms.js';
 import { LocalUsers } from './local-users.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
@@ -127,15 +127,7 @@ export class Edge {
       delivery: {
         write: (conn, wire) => this.#writer.sendWire(conn, wire),
         overflow: (conn) => this.#writer.close(conn, CloseCode.SlowConsumer, 'slow consumer'),
-        fetchAfter: (room, offset, epoch) =>
-          deps.router.history({
-            // The edge reads on behalf of members it already admitted.
-            user: EDGE_READER,
-            grants: { join: [room], publish: [] },
-            room,
-            since: { offset, epoch },
-            limit: HISTORY_LIMIT_MAX,
-          }),
+        fetchAfter: gapReader(deps.router),
       },
     });
     this.#events = new LifecycleEvents({
@@ -323,4 +315,17 @@ export class Edge {
   destroyAllSockets(): void {
     for (const conn of this.#connections) conn.socket.terminate();
   }
+}
+
+/** Reads what a room's local members missed, for LocalRooms' gap fills. */
+function gapReader(router: RouterClient): Delivery['fetchAfter'] {
+  return (room, offset, epoch) =>
+    router.history({
+      // The edge reads on behalf of members it already admitted.
+      user: EDGE_READER,
+      grants: { join: [room], publish: [] },
+      room,
+      since: { offset, epoch },
+      limit: HISTORY_LIMIT_MAX,
+    });
 }

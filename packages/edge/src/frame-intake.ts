@@ -40,6 +40,15 @@ export class FrameIntake {
   receive(conn: Connection, data: RawData, isBinary: boolean): void {
     conn.heardFrom();
     if (conn.isClosed) return;
+    const command = this.#admit(conn, data, isBinary);
+    if (!command) return;
+    this.#metrics.framesIn.inc({ op: command.op });
+    if (conn.isOpen || command.op === 'connect') this.#run(conn, command);
+    else this.#beforeOpen(conn, command);
+  }
+
+  /** The frame's command when it passes every check; otherwise the client has been answered. */
+  #admit(conn: Connection, data: RawData, isBinary: boolean): ClientCommand | undefined {
     if (isBinary) {
       this.#metrics.framesIn.inc({ op: 'invalid' });
       this.#writer.replyError(
@@ -48,7 +57,7 @@ export class FrameIntake {
         ErrorCode.BadRequest,
         'binary frames are not supported; send JSON text',
       );
-      return;
+      return undefined;
     }
     const buffer = Buffer.isBuffer(data)
       ? data
@@ -62,10 +71,10 @@ export class FrameIntake {
       // A client that keeps sending into an empty bucket is flooding, not bursting.
       if (limit.refusedInARow > this.#rate.burst) {
         this.#writer.close(conn, CloseCode.RateLimited, 'rate limit exceeded');
-        return;
+      } else {
+        this.#writer.replyError(conn, id, ErrorCode.RateLimited, 'rate limit exceeded', limit.retryAfterMs);
       }
-      this.#writer.replyError(conn, id, ErrorCode.RateLimited, 'rate limit exceeded', limit.retryAfterMs);
-      return;
+      return undefined;
     }
     if (buffer.length > this.#maxFrameBytes) {
       this.#metrics.framesIn.inc({ op: 'invalid' });
@@ -75,32 +84,31 @@ export class FrameIntake {
         ErrorCode.TooLarge,
         `frame is ${buffer.length} bytes; the limit is ${this.#maxFrameBytes}`,
       );
-      return;
+      return undefined;
     }
     if (!outcome.ok) {
       this.#metrics.framesIn.inc({ op: 'invalid' });
       this.#writer.replyError(conn, outcome.id, outcome.code, outcome.message);
-      return;
+      return undefined;
     }
-    const command = outcome.command;
-    this.#metrics.framesIn.inc({ op: command.op });
-    if (!conn.isOpen && command.op !== 'connect') {
-      if (conn.state === 'authenticating') {
-        // Pipelining behind connect saves a round trip; the commands run once the token is good.
-        if (!conn.pipeline(command, MAX_PIPELINED)) {
-          this.#writer.replyError(
-            conn,
-            id,
-            ErrorCode.NotAuthenticated,
-            'too many commands before the connect reply',
-          );
-        }
-        return;
+    return outcome.command;
+  }
+
+  /** A command other than `connect` before the connection is open. */
+  #beforeOpen(conn: Connection, command: ClientCommand): void {
+    if (conn.state === 'authenticating') {
+      // Pipelining behind connect saves a round trip; the commands run once the token is good.
+      if (!conn.pipeline(command, MAX_PIPELINED)) {
+        this.#writer.replyError(
+          conn,
+          command.id,
+          ErrorCode.NotAuthenticated,
+          'too many commands before the connect reply',
+        );
       }
-      this.#writer.replyError(conn, id, ErrorCode.NotAuthenticated, 'the first frame must be connect');
-      this.#writer.close(conn, CloseCode.ProtocolError, 'command before connect');
       return;
     }
-    this.#run(conn, command);
+    this.#writer.replyError(conn, command.id, ErrorCode.NotAuthenticated, 'the first frame must be connect');
+    this.#writer.close(conn, CloseCode.ProtocolError, 'command before connect');
   }
 }
