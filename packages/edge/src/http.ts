@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type Listening, listen } from '@switchboard/runtime';
 import type { Edge } from './edge.js';
+import { UPGRADE_REQUIRED_BODY } from './upgrade-gate.js';
 
 export type HttpServers = Listening;
 
@@ -10,11 +11,9 @@ export type HttpServers = Listening;
  */
 export async function listenEdge(edge: Edge, options: { host: string; port: number }): Promise<HttpServers> {
   const server: Server = createServer((_req, res) => {
-    const body =
-      '{"error":{"code":1000,"message":"this port speaks WebSocket only: send an Upgrade request"}}';
     res
       .writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade', 'Content-Type': 'application/json' })
-      .end(body);
+      .end(UPGRADE_REQUIRED_BODY);
   });
   server.on('upgrade', (req, socket, head) => edge.handleUpgrade(req, socket, head));
   // Slowloris guard: a client gets this long to finish its request headers.

@@ -1,0 +1,44 @@
+import type { Identity } from '@switchboard/auth';
+import { CloseCode, type ConnectCommand, ErrorCode, errorName } from '@switchboard/protocol';
+import { errorBody } from '../frames.js';
+import type { CommandHandler } from './context.js';
+
+/** Authenticates a connection; the commands pipelined behind it run once its token is good. */
+export const connect: CommandHandler<ConnectCommand> = async (ctx, conn, { id, token }) => {
+  if (conn.isOpen) {
+    if (conn.authenticatedOnUpgrade && token === undefined)
+      ctx.writer.reply(conn, id, ctx.connectResult(conn));
+    else ctx.writer.replyError(conn, id, ErrorCode.AlreadyAuthenticated, 'already connected');
+    return;
+  }
+  if (token === undefined) {
+    ctx.metrics.authFailures.inc({ reason: 'missing' });
+    ctx.writer.replyError(conn, id, ErrorCode.TokenInvalid, 'connect needs a token');
+    ctx.writer.close(conn, CloseCode.Unauthorized, 'missing token');
+    return;
+  }
+  conn.beginAuthentication();
+  let identity: Identity;
+  try {
+    identity = await ctx.auth.verify(token);
+  } catch (error) {
+    if (conn.state !== 'authenticating') return;
+    const body = errorBody(error, ctx.log);
+    ctx.metrics.authFailures.inc({ reason: errorName(body.code) });
+    ctx.writer.replyError(conn, id, body.code, body.message);
+    ctx.writer.close(conn, closeCodeForAuthError(body.code), body.message);
+    return;
+  }
+  if (conn.state !== 'authenticating') return;
+  ctx.open(conn, identity);
+  ctx.writer.reply(conn, id, ctx.connectResult(conn));
+  const pipelined = conn.takePipelined();
+  if (pipelined) for (const command of pipelined) ctx.run(conn, command);
+};
+
+function closeCodeForAuthError(code: number): number {
+  if (code === ErrorCode.TokenExpired) return CloseCode.TokenExpired;
+  if (code === ErrorCode.TokenRevoked) return CloseCode.Forbidden;
+  if (code >= 2000) return CloseCode.Internal;
+  return CloseCode.Unauthorized;
+}
