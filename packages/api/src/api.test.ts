@@ -1,15 +1,14 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { ErrorCode } from '@switchboard/protocol';
 import {
-  ConfigError,
   encodeJson,
-  loadConfig,
   MemoryBusHub,
   NoRespondersError,
   RemoteError,
   Subjects,
   TimeoutError,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode } from '@switchboard/protocol';
+import { ConfigError, loadConfig } from '@switchboard/runtime';
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth.js';
 import {

@@ -1,13 +1,13 @@
-import { CloseCode, ErrorCode, type JsonValue, type PresenceMember } from '@switchboard/protocol';
 import {
   type Bus,
   type ControlMessage,
   callRpc,
   DeliveryHeaders,
   encodeJson,
-  type PresenceRoomsPage,
   Subjects,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { CloseCode, ErrorCode, type JsonValue, type PresenceMember } from '@switchboard/protocol';
+import type { PresenceRoomsPage } from '@switchboard/stores';
 import { SwitchboardApiError, toApiError, validate } from './errors.js';
 import type { NodeTable } from './nodes.js';
 import {

@@ -1,6 +1,6 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { ClosedError, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/bus';
 import { ErrorCode, errorName, isTemporaryError } from '@switchboard/protocol';
-import { ClosedError, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/runtime';
 import * as v from 'valibot';
 
 /** Trailing metadata on every error: the protocol `ErrorCode` (machine-readable) and its name. */

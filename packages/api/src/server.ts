@@ -8,15 +8,10 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { Bus } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import {
-  type Bus,
-  type Config,
-  ConfigError,
-  DEV_API_KEY,
-  effectiveApiKeys,
-  type Logger,
-} from '@switchboard/runtime';
+import { type Config, ConfigError, DEV_API_KEY, effectiveApiKeys } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './auth.js';
 import { ApiCore } from './core.js';
 import { SwitchboardApiError, toApiError, toServiceError } from './errors.js';

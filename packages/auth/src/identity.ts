@@ -1,5 +1,5 @@
 import type { JsonObject } from '@switchboard/protocol';
-import { anyPatternMatches } from '@switchboard/runtime';
+import { anyPatternMatches } from '@switchboard/protocol';
 
 /** Room patterns a token grants (see `roomPatternMatches`). */
 export interface Grants {

@@ -1,13 +1,13 @@
 import {
   type Bus,
   callRpc,
-  type Logger,
   parseRequest,
   QueueGroups,
   Subjects,
   type Subscription,
   serveRpc,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import type { Logger } from '@switchboard/telemetry';
 import * as v from 'valibot';
 import type { Identity } from './identity.js';
 import type { TokenVerifier } from './verifier.js';

@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Identity } from '@switchboard/auth';
-import type { ClientCommand } from '@switchboard/protocol';
-import type { BucketState } from '@switchboard/runtime';
+import type { BucketState, ClientCommand } from '@switchboard/protocol';
 import { type RawData, WebSocket } from 'ws';
 
 /**

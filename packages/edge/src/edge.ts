@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
+import {
+  type Bus,
+  type ControlMessage,
+  encodeJson,
+  type LifecycleKind,
+  randomId,
+  Subjects,
+  type Subscription,
+} from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
 import {
   type ClientCommand,
@@ -18,21 +27,10 @@ import {
   type PublishCommand,
   parseClientFrame,
   SUBPROTOCOL,
+  takeTokens,
 } from '@switchboard/protocol';
 import type { JoinReply, RouterClient } from '@switchboard/router';
-import {
-  type Bus,
-  type ControlMessage,
-  encodeJson,
-  inSpan,
-  type LifecycleKind,
-  type Logger,
-  randomId,
-  SpanKind,
-  Subjects,
-  type Subscription,
-  takeTokens,
-} from '@switchboard/runtime';
+import { inSpan, type Logger, SpanKind } from '@switchboard/telemetry';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { Connection, type ConnectionOwner, EdgeSocket } from './connection.js';
 import { parseControl } from './control.js';

@@ -1,5 +1,6 @@
+import { ClosedError, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/bus';
 import { type ErrorBody, ErrorCode } from '@switchboard/protocol';
-import { ClosedError, type Logger, NoRespondersError, RemoteError, TimeoutError } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 
 export function replyFrame(id: number | undefined, result: unknown): string {
   return JSON.stringify(id === undefined ? { result } : { id, result });

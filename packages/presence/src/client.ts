@@ -1,12 +1,6 @@
+import { type Bus, callRpc, Subjects } from '@switchboard/bus';
 import type { PresenceMember } from '@switchboard/protocol';
-import {
-  type Bus,
-  callRpc,
-  type PresenceCount,
-  type PresenceEntry,
-  type PresenceRoomsPage,
-  Subjects,
-} from '@switchboard/runtime';
+import type { PresenceCount, PresenceEntry, PresenceRoomsPage } from '@switchboard/stores';
 
 export interface PresenceListRequest {
   room: string;

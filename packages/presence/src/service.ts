@@ -1,22 +1,18 @@
 import { canJoin } from '@switchboard/auth';
-import { ErrorCode, type PresenceMember, ROOM_NAME_PATTERN } from '@switchboard/protocol';
 import {
-  anyPatternMatches,
   type Bus,
   DeliveryHeaders,
   encodeText,
-  type Logger,
-  type PresenceCount,
-  type PresenceEntry,
-  type PresenceRoomsPage,
-  type PresenceStore,
   parseRequest,
   QueueGroups,
   RemoteError,
   Subjects,
   type Subscription,
   serveRpc,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { anyPatternMatches, ErrorCode, type PresenceMember, ROOM_NAME_PATTERN } from '@switchboard/protocol';
+import type { PresenceCount, PresenceEntry, PresenceRoomsPage, PresenceStore } from '@switchboard/stores';
+import type { Logger } from '@switchboard/telemetry';
 import * as v from 'valibot';
 
 export interface PresenceOptions {

@@ -41,4 +41,8 @@ export type { Limits } from './limits.js';
 export { DEFAULT_LIMITS, HISTORY_LIMIT_MAX, PROTOCOL_VERSION, SUBPROTOCOL } from './limits.js';
 export type { ParseOutcome } from './parse.js';
 export { parseClientFrame, validateClientCommand } from './parse.js';
+export type { RoomMatcher } from './patterns.js';
+export { anyPatternMatches, roomPatternMatches } from './patterns.js';
 export { isValidRoomName, ROOM_NAME_MAX_LENGTH, ROOM_NAME_PATTERN } from './rooms.js';
+export type { BucketState, TokenBucketResult, TokenBucketRule } from './token-bucket.js';
+export { takeTokens } from './token-bucket.js';

@@ -1,4 +1,4 @@
-import { type Bus, callRpc, Subjects } from '@switchboard/runtime';
+import { type Bus, callRpc, Subjects } from '@switchboard/bus';
 import type {
   HistoryReply,
   HistoryRequest,

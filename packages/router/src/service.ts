@@ -1,21 +1,19 @@
 import { canJoin, canPublish, type Grants } from '@switchboard/auth';
-import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, type Sender } from '@switchboard/protocol';
 import {
   type Bus,
   DeliveryHeaders,
   encodeJson,
   encodeText,
-  type HistoryStore,
-  type Logger,
   parseRequest,
   QueueGroups,
-  type RateLimitStore,
   RemoteError,
   Subjects,
   type Subscription,
   serveRpc,
-  traceHeaders,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode, HISTORY_LIMIT_MAX, type JsonValue, type Sender } from '@switchboard/protocol';
+import type { HistoryStore, RateLimitStore } from '@switchboard/stores';
+import { type Logger, traceHeaders } from '@switchboard/telemetry';
 import * as v from 'valibot';
 import { apiPublishEnvelope, apiUserEnvelope, event, room } from './envelopes.js';
 import { messageBody, messageFrame } from './messages.js';
@@ -195,8 +193,8 @@ export function startRouterService(deps: {
     serveRpc(bus, Subjects.routerPublish, QueueGroups.router, publish, log),
     serveRpc(bus, Subjects.routerJoin, QueueGroups.router, join, log),
     serveRpc(bus, Subjects.routerHistory, QueueGroups.router, readHistory, log),
-    serveRpc(bus, Subjects.apiPublish, QueueGroups.api, apiPublish, log),
-    serveRpc(bus, Subjects.apiUser, QueueGroups.api, apiUser, log),
+    serveRpc(bus, Subjects.apiPublish, QueueGroups.router, apiPublish, log),
+    serveRpc(bus, Subjects.apiUser, QueueGroups.router, apiUser, log),
   ];
   log.info('router service ready');
   return {

@@ -1,5 +1,5 @@
+import type { LogLevel } from '@switchboard/telemetry';
 import { ConfigError } from './errors.js';
-import type { LogLevel } from './logger.js';
 
 /**
  * All configuration is read here, from environment variables, once, at start-up. Every

@@ -1,16 +1,10 @@
 import { hostname } from 'node:os';
-import {
-  type Backends,
-  ClosedError,
-  type Config,
-  type ConfigRole,
-  createLogger,
-  type Logger,
-  loadConfigOrExit,
-  openBackends,
-  startHealthServer,
-} from '@switchboard/runtime';
+import { ClosedError } from '@switchboard/bus';
+import { type Config, type ConfigRole, loadConfigOrExit } from '@switchboard/runtime';
+import { createLogger, type Logger } from '@switchboard/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { type Backends, openBackends } from './backends.js';
+import { startHealthServer } from './health-server.js';
 import { startTelemetry } from './telemetry.js';
 
 export interface ServiceContext {
@@ -21,7 +15,8 @@ export interface ServiceContext {
   backends: Backends;
 }
 
-export interface ServiceProcess {
+/** A service started by `runService`: how to drain it, stop it and ask what keeps it unready. */
+export interface RunningService {
   /** Graceful part of shutdown (the edge tells its clients to reconnect elsewhere). */
   drain?(windowMs: number): Promise<void>;
   stop(): Promise<void> | void;
@@ -39,7 +34,7 @@ const RETRY_MS = 1_000;
  */
 export async function runService(
   name: ConfigRole,
-  start: (ctx: ServiceContext) => Promise<ServiceProcess>,
+  start: (ctx: ServiceContext) => Promise<RunningService>,
 ): Promise<void> {
   const config = loadConfigOrExit(process.env, name);
   if (config.bus !== 'nats') {
@@ -54,7 +49,7 @@ export async function runService(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
-  let service: ServiceProcess | undefined;
+  let service: RunningService | undefined;
   let backends: Backends | undefined;
   let stopping = false;
   const health = await startHealthServer({

@@ -2,21 +2,16 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type ApiServer, apiSettings, startApiServer } from '@switchboard/api';
 import { AuthClient, startAuthService, TokenVerifier } from '@switchboard/auth';
-import { Edge, EdgeMetrics, listenEdge } from '@switchboard/edge';
+import type { Bus } from '@switchboard/bus';
+import { createEdgeHttpServer, Edge, EdgeMetrics } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
 import { RouterClient, startRouterService } from '@switchboard/router';
-import {
-  type Backends,
-  type Bus,
-  type Config,
-  ConfigError,
-  DEV_API_KEY,
-  effectiveJwtSecrets,
-  type Logger,
-  openBackends,
-  startHealthServer,
-} from '@switchboard/runtime';
+import { type Config, ConfigError, DEV_API_KEY, effectiveJwtSecrets } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { Registry } from 'prom-client';
+import { type Backends, openBackends } from './backends.js';
+import { startHealthServer } from './health-server.js';
+import { listen } from './listen.js';
 
 export interface Standalone {
   wsPort: number;
@@ -156,7 +151,7 @@ export async function startEdgeNode(
     options: edgeOptions(config, nodeId),
   });
   edge.start();
-  const ws = await listenEdge(edge, { host: config.wsHost, port: config.wsPort });
+  const ws = await listen(createEdgeHttpServer(edge), config.wsHost, config.wsPort);
   return {
     edge,
     port: ws.port,

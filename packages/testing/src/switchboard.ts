@@ -1,6 +1,8 @@
 import { mintToken } from '@switchboard/auth';
-import { type Bus, type Config, createLogger, type LogLevel, loadConfig } from '@switchboard/runtime';
+import type { Bus } from '@switchboard/bus';
+import { type Config, loadConfig } from '@switchboard/runtime';
 import { type Standalone, startStandalone } from '@switchboard/server';
+import { createLogger, type LogLevel } from '@switchboard/telemetry';
 import {
   type NatsServerHandle,
   type RedisServerHandle,

@@ -1,5 +1,6 @@
-import { createLogger, DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
+import { DEV_JWT_SECRET, effectiveJwtSecrets, loadConfigOrExit } from '@switchboard/runtime';
 import { startStandalone, startTelemetry } from '@switchboard/server';
+import { createLogger } from '@switchboard/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();

@@ -1,5 +1,5 @@
+import { type BucketState, takeTokens } from '@switchboard/protocol';
 import type { RateLimitResult, RateLimitRule, RateLimitStore } from './rate-limit-store.js';
-import { type BucketState, takeTokens } from './token-bucket.js';
 
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #buckets = new Map<string, BucketState>();

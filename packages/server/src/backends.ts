@@ -1,16 +1,17 @@
+import { type Bus, MemoryBusHub } from '@switchboard/bus';
+import type { Config } from '@switchboard/runtime';
+import {
+  type HistoryStore,
+  MemoryHistoryStore,
+  MemoryPresenceStore,
+  MemoryRateLimitStore,
+  MemoryRevocationStore,
+  type PresenceStore,
+  type RateLimitStore,
+  type RevocationStore,
+} from '@switchboard/stores';
+import type { Logger } from '@switchboard/telemetry';
 import type { Redis } from 'ioredis';
-import type { Bus } from './bus.js';
-import { MemoryBusHub } from './bus-memory.js';
-import type { Config } from './config.js';
-import type { HistoryStore } from './history-store.js';
-import { MemoryHistoryStore } from './history-store-memory.js';
-import type { Logger } from './logger.js';
-import type { PresenceStore } from './presence-store.js';
-import { MemoryPresenceStore } from './presence-store-memory.js';
-import type { RateLimitStore } from './rate-limit-store.js';
-import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
-import type { RevocationStore } from './revocation-store.js';
-import { MemoryRevocationStore } from './revocation-store-memory.js';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -38,7 +39,7 @@ export async function openBackends(config: Config, log: Logger, nodeId: string):
     });
     connectBus = async () => hub.connect();
   } else {
-    const { NatsBus } = await import('./bus-nats.js');
+    const { NatsBus } = await import('@switchboard/bus/nats');
     connectBus = (service) =>
       NatsBus.connect({
         servers: config.natsUrl.split(','),
@@ -70,7 +71,7 @@ export async function openBackends(config: Config, log: Logger, nodeId: string):
   } else {
     const [{ Redis: RedisClient }, redisStores] = await Promise.all([
       import('ioredis'),
-      import('./redis.js'),
+      import('@switchboard/stores/redis'),
     ]);
     // Created on first use: a process that needs no store (an edge) neither connects to Redis
     // nor turns unready when Redis is down.

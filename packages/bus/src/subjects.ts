@@ -62,10 +62,9 @@ export function userToken(user: string): string {
 
 export const QueueGroups = {
   auth: 'sb-auth',
+  /** The router's: it serves the router subjects and the internal API subjects (`apiPublish`, `apiUser`). */
   router: 'sb-router',
   presence: 'sb-presence',
-  /** The router also serves the internal API subjects. */
-  api: 'sb-router',
 } as const;
 
 /** Headers on room deliveries. */

@@ -1,24 +1,22 @@
 import type { JsonObject } from '@switchboard/protocol';
+import { type Logger, silentLogger } from '@switchboard/telemetry';
 import type { Redis } from 'ioredis';
-import {
-  hashTag,
-  LUA_NOW_MS,
-  RedisScript,
-  RedisStoreBase,
-  type RedisStoreOptions,
-  replyArray,
-  replyInt,
-  replyString,
-} from './history-store-redis.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
 import type {
   PresenceCount,
   PresenceEntry,
   PresenceRoom,
   PresenceRoomsPage,
   PresenceStore,
-} from './presence-store.js';
+} from '../presence-store.js';
+import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
+import {
+  hashTag,
+  RedisStoreBase,
+  type RedisStoreOptions,
+  replyArray,
+  replyInt,
+  replyString,
+} from './redis-store.js';
 
 /*
  * Layout:
@@ -44,113 +42,20 @@ import type {
  * stays listed as a candidate until then, and `rooms()` skips it because it counts members.
  */
 
-const ADD = new RedisScript(`
--- KEYS: exp, entries; ARGV: conn, entry JSON, ttlMs, key TTL ms
-${LUA_NOW_MS}
-local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local isNew = (not old) or tonumber(old) <= now
-local expires = now + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[1], expires, ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
--- A safety net only: if sweeps stop, a room's keys still go away eventually.
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return {isNew and 1 or 0, expires}
-`);
-
-const REMOVE = new RedisScript(`
--- KEYS: exp, entries; ARGV: conn
-${LUA_NOW_MS}
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local entry = redis.call('HGET', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-if score and tonumber(score) > now and entry then return entry end
-return false
-`);
-
-/** Live members' entries; HMGET in chunks, as Lua's unpack() has a stack limit. */
-const LUA_LIVE_ENTRIES = `
-local conns = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
-local entries = {}
-for i = 1, #conns, 500 do
-  local chunk = redis.call('HMGET', KEYS[2], unpack(conns, i, math.min(i + 499, #conns)))
-  for _, e in ipairs(chunk) do
-    if e then entries[#entries + 1] = e end
-  end
-end
-`;
-
-const LIST = new RedisScript(`
--- KEYS: exp, entries
-${LUA_NOW_MS}
-${LUA_LIVE_ENTRIES}
-return entries
-`);
-
-const COUNT = new RedisScript(`
--- KEYS: exp, entries. Counted here so a big room is not shipped to the client for two numbers.
-${LUA_NOW_MS}
-${LUA_LIVE_ENTRIES}
-local users, nusers, nconns = {}, 0, 0
-for _, e in ipairs(entries) do
-  local ok, v = pcall(cjson.decode, e)
-  if ok and type(v) == 'table' and type(v.user) == 'string' and type(v.conn) == 'string' then
-    nconns = nconns + 1
-    if not users[v.user] then
-      users[v.user] = true
-      nusers = nusers + 1
-    end
-  end
-end
-return {nconns, nusers}
-`);
-
-const DUE = new RedisScript(`
--- KEYS: index; ARGV: batch size
-${LUA_NOW_MS}
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[1])
-`);
-
-const SWEEP_ROOM = new RedisScript(`
--- KEYS: exp, entries; ARGV: conns. Returns conn, entry JSON pairs of what it removed.
-${LUA_NOW_MS}
-local out = {}
-for _, conn in ipairs(ARGV) do
-  local score = redis.call('ZSCORE', KEYS[1], conn)
-  if score and tonumber(score) <= now then
-    local entry = redis.call('HGET', KEYS[2], conn)
-    redis.call('ZREM', KEYS[1], conn)
-    redis.call('HDEL', KEYS[2], conn)
-    if entry then
-      out[#out + 1] = conn
-      out[#out + 1] = entry
-    end
-  end
-end
-return out
-`);
-
-const UNINDEX = new RedisScript(`
--- KEYS: index; ARGV: items. Drops only items still due (see the layout comment).
-${LUA_NOW_MS}
-for _, item in ipairs(ARGV) do
-  local score = redis.call('ZSCORE', KEYS[1], item)
-  if score and tonumber(score) <= now then redis.call('ZREM', KEYS[1], item) end
-end
-return 0
-`);
-
-const ROOMS_UNINDEX = new RedisScript(`
--- KEYS: lex, exp; ARGV: batch size. Drops rooms whose latest member expiry has passed.
-${LUA_NOW_MS}
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[1])
-for _, room in ipairs(due) do
-  redis.call('ZREM', KEYS[1], room)
-  redis.call('ZREM', KEYS[2], room)
-end
-return #due
-`);
+/**
+ * Each script's KEYS and ARGV are listed at the top of its file in `lua/`. `list` and `count`
+ * read live members' entries the same way: HMGET in chunks, as Lua's unpack() has a stack limit.
+ */
+const SCRIPTS = {
+  add: { file: 'presence-add', numberOfKeys: 2 },
+  remove: { file: 'presence-remove', numberOfKeys: 2 },
+  list: { file: 'presence-list', numberOfKeys: 2 },
+  count: { file: 'presence-count', numberOfKeys: 2 },
+  due: { file: 'presence-due', numberOfKeys: 1 },
+  sweepRoom: { file: 'presence-sweep-room', numberOfKeys: 2 },
+  unindex: { file: 'presence-unindex', numberOfKeys: 1 },
+  roomsUnindex: { file: 'presence-rooms-unindex', numberOfKeys: 2 },
+} as const;
 
 /** Room names read per round trip by `rooms()`. */
 const ROOMS_BATCH = 200;
@@ -174,9 +79,11 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
   readonly #ttlMs: number;
   readonly #keyTtlMs: number;
   readonly #log: Logger;
+  readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
 
   constructor(redis: Redis, options: RedisPresenceOptions) {
     super(redis, 'presence store', options);
+    this.#lua = defineLuaCommands(redis, SCRIPTS);
     if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs < 1) {
       throw new RangeError('presence ttlMs must be a whole number >= 1');
     }
@@ -188,12 +95,7 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
   async add(room: string, entry: PresenceEntry): Promise<boolean> {
     this.assertOpen();
     const reply = replyArray(
-      await ADD.run(this.redis, this.#keys(room), [
-        entry.conn,
-        JSON.stringify(entry),
-        this.#ttlMs,
-        this.#keyTtlMs,
-      ]),
+      await this.#lua.add(this.#keys(room), [entry.conn, JSON.stringify(entry), this.#ttlMs, this.#keyTtlMs]),
       'presence add',
     );
     const expires = replyInt(reply[1], 'presence add');
@@ -210,14 +112,14 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
 
   async remove(room: string, conn: string): Promise<PresenceEntry | undefined> {
     this.assertOpen();
-    const reply = await REMOVE.run(this.redis, this.#keys(room), [conn]);
+    const reply = await this.#lua.remove(this.#keys(room), [conn]);
     if (reply === null) return undefined;
     return this.#parse(replyString(reply, 'presence remove'), room);
   }
 
   async list(room: string): Promise<PresenceEntry[]> {
     this.assertOpen();
-    const reply = replyArray(await LIST.run(this.redis, this.#keys(room), []), 'presence list');
+    const reply = replyArray(await this.#lua.list(this.#keys(room), []), 'presence list');
     const out: PresenceEntry[] = [];
     for (const raw of reply) {
       const entry = this.#parse(replyString(raw, 'presence list'), room);
@@ -228,7 +130,7 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
 
   async count(room: string): Promise<PresenceCount> {
     this.assertOpen();
-    const reply = replyArray(await COUNT.run(this.redis, this.#keys(room), []), 'presence count');
+    const reply = replyArray(await this.#lua.count(this.#keys(room), []), 'presence count');
     return { connections: replyInt(reply[0], 'presence count'), users: replyInt(reply[1], 'presence count') };
   }
 
@@ -257,13 +159,12 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
 
   async sweep(): Promise<Array<{ room: string; entry: PresenceEntry }>> {
     this.assertOpen();
-    await ROOMS_UNINDEX.run(this.redis, this.#roomIndex(), [SWEEP_BATCH]);
+    await this.#lua.roomsUnindex(this.#roomIndex(), [SWEEP_BATCH]);
     const removed: Array<{ room: string; entry: PresenceEntry }> = [];
     for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
-      const items = replyArray(
-        await DUE.run(this.redis, [this.#index()], [SWEEP_BATCH]),
-        'presence sweep',
-      ).map((item) => replyString(item, 'presence sweep'));
+      const items = replyArray(await this.#lua.due([this.#index()], [SWEEP_BATCH]), 'presence sweep').map(
+        (item) => replyString(item, 'presence sweep'),
+      );
       const byRoom = new Map<string, string[]>();
       for (const item of items) {
         const parsed = parseIndexItem(item);
@@ -276,7 +177,7 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
       for (const [room, conns] of byRoom) {
         let reply: unknown[];
         try {
-          reply = replyArray(await SWEEP_ROOM.run(this.redis, this.#keys(room), conns), 'presence sweep');
+          reply = replyArray(await this.#lua.sweepRoom(this.#keys(room), conns), 'presence sweep');
         } catch (error) {
           // A reply error (e.g. a key of the wrong type) would fail every sweep from now on if
           // its items stayed due: report it and let them go. Connection errors are rethrown.
@@ -289,7 +190,7 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
           if (entry) removed.push({ room, entry });
         }
       }
-      if (items.length > 0) await UNINDEX.run(this.redis, [this.#index()], items);
+      if (items.length > 0) await this.#lua.unindex([this.#index()], items);
       if (items.length < SWEEP_BATCH) break;
     }
     return removed;

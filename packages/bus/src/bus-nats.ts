@@ -13,6 +13,7 @@ import {
   RequestError,
   type Status,
 } from '@nats-io/transport-node';
+import { type Logger, silentLogger } from '@switchboard/telemetry';
 import type {
   Bus,
   BusHandler,
@@ -25,8 +26,6 @@ import type {
   Subscription,
 } from './bus.js';
 import { BadSubjectError, ClosedError, NoRespondersError, SwitchboardError, TimeoutError } from './errors.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
 import { assertPublishSubject, assertSubscribeSubject } from './subject.js';
 
 export interface NatsBusOptions {

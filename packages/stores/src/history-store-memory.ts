@@ -1,3 +1,4 @@
+import { randomId } from '@switchboard/bus';
 import type {
   AppendResult,
   HistoryEntry,
@@ -6,7 +7,6 @@ import type {
   ReadOptions,
   ReadResult,
 } from './history-store.js';
-import { randomId } from './ids.js';
 
 interface StoredEntry extends HistoryEntry {
   expiresAt: number;

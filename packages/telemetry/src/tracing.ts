@@ -8,7 +8,6 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import type { BusHeaders } from './bus.js';
 
 /**
  * Tracing through the bus. Libraries use only the OpenTelemetry API (a no-op until a process
@@ -27,7 +26,8 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
   return carrier;
 }
 
-export function contextFrom(headers: BusHeaders | undefined): Context {
+/** The trace context carried by bus headers (the current one when there are none). */
+export function contextFrom(headers: Readonly<Record<string, string>> | undefined): Context {
   return headers ? propagation.extract(context.active(), headers) : context.active();
 }
 

@@ -1,3 +1,4 @@
+/** Bus payloads are bytes: these turn JSON values and text into them and back. */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

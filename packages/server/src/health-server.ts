@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { type Listening, listen } from './listen.js';
 
-export interface Readiness {
+/** What a process says about itself on `/readyz`. */
+export interface ReadinessReport {
   ready: boolean;
   /** Why not ready, for humans reading the probe output. */
   reasons: string[];
@@ -18,7 +19,7 @@ export async function startHealthServer(options: {
   host: string;
   port: number;
   registry: Registry;
-  readiness: () => Readiness;
+  readiness: () => ReadinessReport;
 }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RedisScript, RedisStoreBase, type RedisStoreOptions } from './history-store-redis.js';
-import type { RevocationStore, TokenRef } from './revocation-store.js';
+import type { RevocationStore, TokenRef } from '../revocation-store.js';
+import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
+import { RedisStoreBase, type RedisStoreOptions } from './redis-store.js';
 
 /*
  * Layout: <prefix>:rv:t:<jti> "1" until the token's own expiry (PXAT);
@@ -8,24 +9,17 @@ import type { RevocationStore, TokenRef } from './revocation-store.js';
  * Redis expiry does the forgetting, so nothing needs pruning.
  */
 
-/** Keeps the later cut-off and the longer life, as the memory store does, in one step. */
-const REVOKE_USER = new RedisScript(`
--- KEYS: user key; ARGV: beforeMs, ttlMs
-local before = ARGV[1]
-local prev = redis.call('GET', KEYS[1])
-if prev and tonumber(prev) and tonumber(prev) > tonumber(before) then before = prev end
-local ttl = tonumber(ARGV[2])
-local left = redis.call('PTTL', KEYS[1])
-if left > ttl then ttl = left end
-redis.call('SET', KEYS[1], before, 'PX', ttl)
-return 1
-`);
+/** revokeUser keeps the later cut-off and the longer life, as the memory store does, in one step. */
+const SCRIPTS = { revokeUser: { file: 'revocation-revoke-user', numberOfKeys: 1 } } as const;
 
 export interface RedisRevocationOptions extends RedisStoreOptions {}
 
 export class RedisRevocationStore extends RedisStoreBase implements RevocationStore {
+  readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
+
   constructor(redis: Redis, options: RedisRevocationOptions = {}) {
     super(redis, 'revocation store', options);
+    this.#lua = defineLuaCommands(redis, SCRIPTS);
   }
 
   async revokeToken(jti: string, expiresAtMs: number): Promise<void> {
@@ -44,7 +38,7 @@ export class RedisRevocationStore extends RedisStoreBase implements RevocationSt
     // A revocation remembered for no time at all cannot matter.
     const ttl = Math.ceil(ttlMs);
     if (ttl < 1) return;
-    await REVOKE_USER.run(this.redis, [this.#user(user)], [Math.ceil(beforeMs), ttl]);
+    await this.#lua.revokeUser([this.#user(user)], [Math.ceil(beforeMs), ttl]);
   }
 
   async isRevoked(token: TokenRef): Promise<boolean> {

@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBusHub } from './bus-memory.js';
-import { MemoryHistoryStore } from './history-store-memory.js';
-import { MemoryPresenceStore } from './presence-store-memory.js';
-import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
-import { MemoryRevocationStore } from './revocation-store-memory.js';
 import {
-  busContract,
   CONTRACT_HISTORY_LIMITS,
   historyStoreContract,
   presenceStoreContract,
   rateLimitStoreContract,
   revocationStoreContract,
-} from './testing.js';
-
-// Each test gets a new hub; every connect() is one service's client of it.
-let hub = new MemoryBusHub();
-let clients = 0;
-busContract('memory', async () => {
-  if (clients++ % 2 === 0) hub = new MemoryBusHub();
-  return hub.connect();
-});
+} from './contract.js';
+import { MemoryHistoryStore } from './history-store-memory.js';
+import { MemoryPresenceStore } from './presence-store-memory.js';
+import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
+import { MemoryRevocationStore } from './revocation-store-memory.js';
 
 historyStoreContract('memory', async (limits) => new MemoryHistoryStore({ ...limits, maxRooms: 1000 }));
 presenceStoreContract('memory', async (ttlMs) => new MemoryPresenceStore({ ttlMs }));

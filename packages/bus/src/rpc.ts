@@ -1,10 +1,16 @@
 import { ErrorCode } from '@switchboard/protocol';
+import {
+  busAttributes,
+  contextFrom,
+  inSpan,
+  type Logger,
+  SpanKind,
+  traceHeaders,
+} from '@switchboard/telemetry';
 import * as v from 'valibot';
 import type { Bus, BusHeaders, BusMessage, Subscription } from './bus.js';
 import { ClosedError, isUnavailableError, RemoteError } from './errors.js';
 import { decodeJson, encodeJson } from './json.js';
-import type { Logger } from './logger.js';
-import { busAttributes, contextFrom, inSpan, SpanKind, traceHeaders } from './tracing.js';
 
 /**
  * Request/reply between services on top of the bus. A reply is `{"result": …}` or
