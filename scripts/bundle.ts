@@ -7,7 +7,8 @@
  * helpers `bufferutil`/`utf-8-validate`, inside try/catch, and falls back to JavaScript), so the
  * runtime image needs Node and these files — no node_modules, no package manager, no tsx.
  * The gRPC API loads its `.proto` files at run time: they are copied to `proto/`, where it
- * looks for them.
+ * looks for them. The Redis stores read their Lua scripts from `lua/` beside the module that runs
+ * them (packages/stores/src/redis/lua-commands.ts): they are copied to `lua/` beside the bundles.
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -28,6 +29,9 @@ export const ENTRIES: Readonly<Record<string, string>> = {
   standalone: 'services/standalone/src/main.ts',
   switchboard: 'packages/cli/src/main.ts',
 };
+
+/** The Redis stores' Lua scripts, read at run time from `lua/` beside the file that runs them. */
+const LUA_DIR = 'packages/stores/src/redis/lua';
 
 /** The roles `main.mjs` can start (everything but the CLI). */
 export const ROLES = ['edge', 'auth', 'router', 'presence', 'api', 'standalone'] as const;
@@ -99,6 +103,7 @@ export async function bundle(options: { outdir?: string } = {}): Promise<BundleR
   await writeFile(join(outdir, 'main.mjs'), LAUNCHER);
   const protoDir = join(root, 'proto');
   if (existsSync(protoDir)) await cp(protoDir, join(outdir, 'proto'), { recursive: true });
+  await cp(join(root, LUA_DIR), join(outdir, 'lua'), { recursive: true });
   await writeFile(
     join(outdir, 'package.json'),
     `${JSON.stringify(
@@ -124,6 +129,7 @@ async function sizes(outdir: string, metafile: Metafile): Promise<Record<string,
   }
   for (const extra of ['main.mjs', 'package.json']) files[extra] = (await stat(join(outdir, extra))).size;
   if (existsSync(join(outdir, 'proto'))) files['proto/'] = await dirSize(join(outdir, 'proto'));
+  files['lua/'] = await dirSize(join(outdir, 'lua'));
   return files;
 }
 

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type ApiServer, SwitchboardApiError, startApiServer } from '@switchboard/api';
+import { type Bus, MemoryBusHub, Subjects } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import { type Bus, MemoryBusHub, Subjects, silentLogger } from '@switchboard/runtime';
 import { GrpcServerClient } from '@switchboard/server-sdk';
+import { silentLogger } from '@switchboard/telemetry';
 import { rejectionOf } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

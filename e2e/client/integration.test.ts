@@ -336,7 +336,7 @@ describe('against the real server', () => {
 
 describe('pushes from backends', () => {
   it('follows a server-side subscription and surfaces user notifications', async () => {
-    const { encodeJson, Subjects } = await import('@switchboard/runtime');
+    const { encodeJson, Subjects } = await import('@switchboard/bus');
     const bus = await sb.connectBus();
     const walter = client('walter-sdk');
     const publisher = client('publisher-sdk');

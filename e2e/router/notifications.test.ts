@@ -1,12 +1,5 @@
+import { type Bus, type BusMessage, decodeJson, encodeJson, encodeText, Subjects } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import {
-  type Bus,
-  type BusMessage,
-  decodeJson,
-  encodeJson,
-  encodeText,
-  Subjects,
-} from '@switchboard/runtime';
 import {
   type BackendKind,
   connectSocket,

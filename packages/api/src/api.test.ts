@@ -1,5 +1,4 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { ErrorCode } from '@switchboard/protocol';
 import {
   ConfigError,
   encodeJson,
@@ -8,7 +7,8 @@ import {
   RemoteError,
   Subjects,
   TimeoutError,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth.js';
 import {

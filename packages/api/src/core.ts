@@ -1,6 +1,3 @@
-import { PresenceRpc } from '@switchboard/presence/rpc';
-import { CloseCode, ErrorCode, type JsonValue } from '@switchboard/protocol';
-import { RouterRpc } from '@switchboard/router/rpc';
 import {
   type Bus,
   type ControlMessage,
@@ -11,7 +8,10 @@ import {
   type RpcReply,
   type RpcRequest,
   Subjects,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { PresenceRpc } from '@switchboard/presence/rpc';
+import { CloseCode, ErrorCode, type JsonValue } from '@switchboard/protocol';
+import { RouterRpc } from '@switchboard/router/rpc';
 import * as v from 'valibot';
 import { SwitchboardApiError, toApiError, validate } from './errors.js';
 import type { NodeTable } from './nodes.js';

@@ -1,12 +1,12 @@
 import { type status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { ErrorCode, errorName, isTemporaryError } from '@switchboard/protocol';
 import {
   errorCodeForStatus,
   grpcStatusFor,
   INTERNAL_ERROR,
   knownCodedError,
   RemoteError,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode, errorName, isTemporaryError } from '@switchboard/protocol';
 import * as v from 'valibot';
 
 /** Trailing metadata on every error: the protocol `ErrorCode` (machine-readable) and its name. */

@@ -5,7 +5,7 @@ import {
   type NodeHeartbeat,
   Subjects,
   type Subscription,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
 import type { NodeInfo } from './schemas.js';
 
 /** A node silent this long is dropped from the table (edges beat every 3 s). */

@@ -8,8 +8,9 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { type Bus, ConfigError } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import { type Bus, ConfigError, type Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './auth.js';
 import { ApiCore } from './core.js';
 import { type ApiKeySettings, DEV_API_KEY, effectiveApiKeys } from './dev-key.js';

@@ -1,4 +1,4 @@
-import { anyPatternMatches } from '@switchboard/runtime';
+import { anyPatternMatches } from '@switchboard/protocol';
 import type * as v from 'valibot';
 import type { grantsSchema, identitySchema } from './rpc.js';
 

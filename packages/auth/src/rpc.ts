@@ -1,5 +1,5 @@
+import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/bus';
 import type { JsonObject } from '@switchboard/protocol';
-import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/runtime';
 import * as v from 'valibot';
 
 /**

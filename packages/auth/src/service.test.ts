@@ -1,13 +1,7 @@
+import { decodeJson, encodeJson, MemoryBus, MemoryBusHub, RpcClient } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import {
-  decodeJson,
-  encodeJson,
-  MemoryBus,
-  MemoryBusHub,
-  MemoryRevocationStore,
-  RpcClient,
-  silentLogger,
-} from '@switchboard/runtime';
+import { MemoryRevocationStore } from '@switchboard/stores';
+import { silentLogger } from '@switchboard/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mintToken } from './mint.js';
 import { AuthRpc } from './rpc.js';

@@ -1,4 +1,5 @@
-import { type Bus, type Logger, RpcClient, type Subscription, serve } from '@switchboard/runtime';
+import { type Bus, RpcClient, type Subscription, serve } from '@switchboard/bus';
+import type { Logger } from '@switchboard/telemetry';
 import type { Identity } from './identity.js';
 import { AuthRpc } from './rpc.js';
 import type { TokenVerifier } from './verifier.js';

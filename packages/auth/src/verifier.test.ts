@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { RemoteError } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import { MemoryRevocationStore, RemoteError } from '@switchboard/runtime';
+import { MemoryRevocationStore } from '@switchboard/stores';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { canJoin, canPublish } from './identity.js';

@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { RemoteError } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
-import { RemoteError, type RevocationStore } from '@switchboard/runtime';
+import type { RevocationStore } from '@switchboard/stores';
 import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import type { Identity } from './identity.js';

@@ -1,5 +1,6 @@
+import type { ControlMessage } from '@switchboard/bus';
 import { CloseCode } from '@switchboard/protocol';
-import type { ControlMessage, Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 import type { ConnectionWriter } from './connection-writer.js';
 import type { Membership } from './membership.js';

@@ -1,5 +1,5 @@
 import { CloseCode, errorName } from '@switchboard/protocol';
-import type { Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 import { errorBody, replyFrame } from './frames.js';

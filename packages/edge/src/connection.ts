@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Identity } from '@switchboard/auth';
 import type { ClientCommand } from '@switchboard/protocol';
-import { type BucketState, takeTokens } from '@switchboard/runtime';
+import { type BucketState, takeTokens } from '@switchboard/protocol';
 import { type RawData, WebSocket } from 'ws';
 
 /**

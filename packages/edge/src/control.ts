@@ -1,5 +1,5 @@
+import { type ControlMessage, DeliveryHeaders, decodeJson } from '@switchboard/bus';
 import { isValidRoomName } from '@switchboard/protocol';
-import { type ControlMessage, DeliveryHeaders, decodeJson } from '@switchboard/runtime';
 
 /** Control messages come from internal services; still, a bad one is ignored, never trusted blindly. */
 export function parseControl(

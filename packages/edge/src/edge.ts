@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
+import {
+  type Bus,
+  type ControlMessage,
+  encodeJson,
+  type LifecycleKind,
+  randomId,
+  Subjects,
+  type Subscription,
+} from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
 import {
   CloseCode,
@@ -11,7 +20,7 @@ import {
   PROTOCOL_VERSION,
 } from '@switchboard/protocol';
 import type { RouterClient } from '@switchboard/router';
-import { type Bus, type Logger, randomId, Subjects, type Subscription } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { BackendControl } from './backend-control.js';
 import { CommandRunner } from './commands/runner.js';
 import { Connection, type EdgeSocket, type SocketEvents } from './connection.js';

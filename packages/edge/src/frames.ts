@@ -1,5 +1,6 @@
+import { INTERNAL_ERROR, knownCodedError } from '@switchboard/bus';
 import type { ErrorBody } from '@switchboard/protocol';
-import { INTERNAL_ERROR, knownCodedError, type Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 
 export function replyFrame(id: number | undefined, result: unknown): string {
   return JSON.stringify(id === undefined ? { result } : { id, result });

@@ -1,4 +1,5 @@
-import { type Bus, encodeJson, type LifecycleKind, type Logger, Subjects } from '@switchboard/runtime';
+import { type Bus, encodeJson, type LifecycleKind, Subjects } from '@switchboard/bus';
+import type { Logger } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 
 /**

@@ -1,11 +1,5 @@
-import {
-  type Bus,
-  DeliveryHeaders,
-  encodeText,
-  MemoryBusHub,
-  Subjects,
-  silentLogger,
-} from '@switchboard/runtime';
+import { type Bus, DeliveryHeaders, encodeText, MemoryBusHub, Subjects } from '@switchboard/bus';
+import { silentLogger } from '@switchboard/telemetry';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';

@@ -1,15 +1,5 @@
-import {
-  type Bus,
-  type BusHeaders,
-  busAttributes,
-  contextFrom,
-  DeliveryHeaders,
-  type Logger,
-  SpanKind,
-  Subjects,
-  type Subscription,
-  tracer,
-} from '@switchboard/runtime';
+import { type Bus, type BusHeaders, DeliveryHeaders, Subjects, type Subscription } from '@switchboard/bus';
+import { busAttributes, contextFrom, type Logger, SpanKind, tracer } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 import type { EdgeMetrics } from './metrics.js';
 import { textFrame } from './ws-frame.js';

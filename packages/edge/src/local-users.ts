@@ -2,10 +2,10 @@ import {
   type Bus,
   type ControlMessage,
   DeliveryHeaders,
-  type Logger,
   Subjects,
   type Subscription,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import type { Logger } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 import { parseControl } from './control.js';
 import { textFrame } from './ws-frame.js';

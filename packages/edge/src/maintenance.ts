@@ -1,6 +1,7 @@
+import { type Bus, encodeJson, Subjects } from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
 import { CloseCode } from '@switchboard/protocol';
-import { type Bus, encodeJson, type Logger, Subjects } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import type { ConnectionWriter } from './connection-writer.js';
 import type { Connections } from './connections.js';
 import { type Membership, metaOf } from './membership.js';

@@ -2,7 +2,7 @@ import type { Identity } from '@switchboard/auth';
 import type { PresenceClient } from '@switchboard/presence';
 import { ErrorCode, type Position } from '@switchboard/protocol';
 import type { JoinReply, RouterClient } from '@switchboard/router';
-import type { Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 import type { LifecycleEvents } from './lifecycle-events.js';
 import type { LocalRooms } from './local-rooms.js';

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthClient, Identity } from '@switchboard/auth';
+import { RemoteError } from '@switchboard/bus';
 import { ErrorCode, SUBPROTOCOL } from '@switchboard/protocol';
-import { RemoteError, silentLogger } from '@switchboard/runtime';
+import { silentLogger } from '@switchboard/telemetry';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';

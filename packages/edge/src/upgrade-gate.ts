@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
 import { ErrorCode, errorName, SUBPROTOCOL } from '@switchboard/protocol';
-import type { Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { WebSocketServer } from 'ws';
 import { EdgeSocket } from './connection.js';
 import { errorBody } from './frames.js';

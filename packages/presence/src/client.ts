@@ -1,12 +1,6 @@
+import { type Bus, RpcClient, type RpcRequest } from '@switchboard/bus';
 import type { PresenceMember } from '@switchboard/protocol';
-import {
-  type Bus,
-  type PresenceCount,
-  type PresenceEntry,
-  type PresenceRoomsPage,
-  RpcClient,
-  type RpcRequest,
-} from '@switchboard/runtime';
+import type { PresenceCount, PresenceEntry, PresenceRoomsPage } from '@switchboard/stores';
 import { PresenceRpc } from './rpc.js';
 
 export type PresenceListRequest = RpcRequest<typeof PresenceRpc.list>;

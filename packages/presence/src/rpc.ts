@@ -1,6 +1,6 @@
 import { grantsSchema, jsonObjectSchema } from '@switchboard/auth/rpc';
+import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/bus';
 import { roomNameSchema as room } from '@switchboard/protocol';
-import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/runtime';
 import * as v from 'valibot';
 
 /**

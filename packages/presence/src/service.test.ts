@@ -1,4 +1,3 @@
-import { ErrorCode } from '@switchboard/protocol';
 import {
   type BusMessage,
   decodeJson,
@@ -6,11 +5,12 @@ import {
   encodeJson,
   MemoryBus,
   MemoryBusHub,
-  MemoryPresenceStore,
   RpcClient,
   Subjects,
-  silentLogger,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode } from '@switchboard/protocol';
+import { MemoryPresenceStore } from '@switchboard/stores';
+import { silentLogger } from '@switchboard/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PresenceRpc } from './rpc.js';
 import { startPresenceService } from './service.js';

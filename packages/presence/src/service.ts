@@ -1,21 +1,17 @@
 import { canJoin } from '@switchboard/auth';
-import { ErrorCode, type PresenceMember } from '@switchboard/protocol';
 import {
-  anyPatternMatches,
   type Bus,
   DeliveryHeaders,
   encodeText,
-  type Logger,
-  type PresenceCount,
-  type PresenceEntry,
-  type PresenceRoomsPage,
-  type PresenceStore,
   RemoteError,
   type RpcBody,
   Subjects,
   type Subscription,
   serve,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { anyPatternMatches, ErrorCode, type PresenceMember } from '@switchboard/protocol';
+import type { PresenceCount, PresenceEntry, PresenceRoomsPage, PresenceStore } from '@switchboard/stores';
+import type { Logger } from '@switchboard/telemetry';
 import { PresenceRpc } from './rpc.js';
 
 export interface PresenceOptions {

@@ -1,19 +1,31 @@
-/** Bucket state: tokens left and when they were counted. Plain numbers, so it fits anywhere. */
+/**
+ * A token bucket, in plain numbers so it fits anywhere (a connection, a Redis hash, a browser
+ * client): `rate` tokens per second refill a bucket of `burst`.
+ */
+export interface TokenBucketRule {
+  rate: number;
+  burst: number;
+}
+
+export interface TokenBucketResult {
+  allowed: boolean;
+  /** When the caller may try again (0 when allowed). */
+  retryAfterMs: number;
+}
+
+/** Bucket state: tokens left and when they were counted. */
 export interface BucketState {
   tokens: number;
   at: number;
 }
 
-/**
- * Refills `state` up to `now` (`rule.rate` tokens per second, at most `rule.burst`) and takes
- * `cost` when enough tokens are there. Mutates `state`.
- */
+/** Refills `state` up to `now` and takes `cost` when enough tokens are there. Mutates `state`. */
 export function takeTokens(
   state: BucketState,
-  rule: { rate: number; burst: number },
+  rule: TokenBucketRule,
   now: number,
   cost = 1,
-): { allowed: boolean; retryAfterMs: number } {
+): TokenBucketResult {
   const elapsed = Math.max(0, now - state.at);
   state.tokens = Math.min(rule.burst, state.tokens + (elapsed * rule.rate) / 1000);
   state.at = now;

@@ -1,4 +1,4 @@
-import { type Bus, RpcClient } from '@switchboard/runtime';
+import { type Bus, RpcClient } from '@switchboard/bus';
 import { RouterRpc } from './rpc.js';
 import type {
   HistoryReply,

@@ -1,6 +1,6 @@
 import { grantsSchema } from '@switchboard/auth/rpc';
+import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/bus';
 import { HISTORY_LIMIT_MAX } from '@switchboard/protocol';
-import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/runtime';
 import * as v from 'valibot';
 import { apiPublishEnvelope, apiUserEnvelope, event, room } from './envelopes.js';
 
@@ -61,14 +61,14 @@ export const RouterRpc = {
   /** Internal services publishing to a room (trusted: NATS permissions guard the subject). */
   apiPublish: rpcDescriptor({
     subject: Subjects.apiPublish,
-    queue: QueueGroups.api,
+    queue: QueueGroups.router,
     request: apiPublishEnvelope,
     reply: publishReply,
   }),
   /** Internal services notifying every connection of a user. */
   apiUser: rpcDescriptor({
     subject: Subjects.apiUser,
-    queue: QueueGroups.api,
+    queue: QueueGroups.router,
     request: apiUserEnvelope,
     reply: v.object({}),
   }),

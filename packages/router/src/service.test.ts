@@ -1,4 +1,3 @@
-import { ErrorCode } from '@switchboard/protocol';
 import {
   type BusMessage,
   decodeJson,
@@ -6,12 +5,12 @@ import {
   encodeJson,
   MemoryBus,
   MemoryBusHub,
-  MemoryHistoryStore,
-  MemoryRateLimitStore,
   RpcClient,
   Subjects,
-  silentLogger,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode } from '@switchboard/protocol';
+import { MemoryHistoryStore, MemoryRateLimitStore } from '@switchboard/stores';
+import { silentLogger } from '@switchboard/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RouterRpc } from './rpc.js';
 import { type RouterOptions, startRouterService } from './service.js';

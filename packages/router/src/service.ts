@@ -1,20 +1,18 @@
 import { canJoin, canPublish, type Grants } from '@switchboard/auth';
-import { ErrorCode, type JsonValue, type Sender } from '@switchboard/protocol';
 import {
   type Bus,
   DeliveryHeaders,
   encodeJson,
   encodeText,
-  type HistoryStore,
-  type Logger,
-  type RateLimitStore,
   RemoteError,
   type RpcBody,
   Subjects,
   type Subscription,
   serve,
-  traceHeaders,
-} from '@switchboard/runtime';
+} from '@switchboard/bus';
+import { ErrorCode, type JsonValue, type Sender } from '@switchboard/protocol';
+import type { HistoryStore, RateLimitStore } from '@switchboard/stores';
+import { type Logger, traceHeaders } from '@switchboard/telemetry';
 import { messageBody, messageFrame } from './messages.js';
 import { RouterRpc } from './rpc.js';
 import type { HistoryReply, JoinReply, PublishReply } from './types.js';

@@ -1,4 +1,4 @@
-import type { RpcReply, RpcRequest } from '@switchboard/runtime';
+import type { RpcReply, RpcRequest } from '@switchboard/bus';
 import type { RouterRpc } from './rpc.js';
 
 /** The router's request and reply shapes, as its descriptors (`RouterRpc`) define them. */

@@ -27,7 +27,7 @@ import {
   validate,
   type Wire,
 } from '@switchboard/api';
-import type { Bus } from '@switchboard/runtime';
+import type { Bus } from '@switchboard/bus';
 import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
 
 /** Per call: how long to wait for the answer (default: the client's). */
@@ -197,7 +197,7 @@ export class NatsServerClient implements ServerApi {
     name?: string;
     timeoutMs?: number;
   }): Promise<NatsServerClient> {
-    const { NatsBus } = await import('@switchboard/runtime/nats');
+    const { NatsBus } = await import('@switchboard/bus/nats');
     const bus = await NatsBus.connect({
       servers: options.servers,
       name: options.name ?? 'switchboard-server-sdk',

@@ -1,4 +1,10 @@
-export type { ServiceContext, ServiceProcess, ServiceRole } from './run-service.js';
+export type { Backends } from './backends.js';
+export { openBackends } from './backends.js';
+export type { HealthServer, ReadinessReport } from './health-server.js';
+export { startHealthServer } from './health-server.js';
+export type { Listening } from './listen.js';
+export { listen } from './listen.js';
+export type { RunningService, ServiceContext, ServiceRole } from './run-service.js';
 export { runService } from './run-service.js';
 export type { Standalone } from './standalone.js';
 export {

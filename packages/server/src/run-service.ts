@@ -1,15 +1,11 @@
 import { hostname } from 'node:os';
-import {
-  type Backends,
-  ClosedError,
-  createLogger,
-  type Logger,
-  openBackends,
-  startHealthServer,
-} from '@switchboard/runtime';
+import { ClosedError } from '@switchboard/bus';
+import { createLogger, type Logger } from '@switchboard/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { type Backends, openBackends } from './backends.js';
 import { loadConfigOrExit } from './config/loader.js';
 import type { ConfigRole, RoleConfig } from './config/roles.js';
+import { startHealthServer } from './health-server.js';
 import { startTelemetry } from './telemetry.js';
 
 /** A service of a cluster, each its own process. */
@@ -24,7 +20,8 @@ export interface ServiceContext<R extends ServiceRole = ServiceRole> {
   backends: Backends;
 }
 
-export interface ServiceProcess {
+/** A service started by `runService`: how to drain it, stop it and ask what keeps it unready. */
+export interface RunningService {
   /** Graceful part of shutdown (the edge tells its clients to reconnect elsewhere). */
   drain?(windowMs: number): Promise<void>;
   stop(): Promise<void> | void;
@@ -42,7 +39,7 @@ const RETRY_MS = 1_000;
  */
 export async function runService<R extends ServiceRole>(
   name: R,
-  start: (ctx: ServiceContext<R>) => Promise<ServiceProcess>,
+  start: (ctx: ServiceContext<R>) => Promise<RunningService>,
 ): Promise<void> {
   const config = loadConfigOrExit(process.env, name);
   if (config.bus !== 'nats') {
@@ -57,7 +54,7 @@ export async function runService<R extends ServiceRole>(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
-  let service: ServiceProcess | undefined;
+  let service: RunningService | undefined;
   let backends: Backends | undefined;
   let stopping = false;
   const health = await startHealthServer({

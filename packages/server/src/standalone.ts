@@ -2,18 +2,13 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type ApiServer, apiSettings, DEV_API_KEY, startApiServer } from '@switchboard/api';
 import { AuthClient, effectiveJwtSecrets, startAuthService, TokenVerifier } from '@switchboard/auth';
-import { Edge, EdgeMetrics, listenEdge } from '@switchboard/edge';
+import { type Bus, ConfigError } from '@switchboard/bus';
+import { createEdgeHttpServer, Edge, EdgeMetrics } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
 import { RouterClient, startRouterService } from '@switchboard/router';
-import {
-  type Backends,
-  type Bus,
-  ConfigError,
-  type Logger,
-  openBackends,
-  startHealthServer,
-} from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { Registry } from 'prom-client';
+import { type Backends, openBackends } from './backends.js';
 import type {
   ApiConfig,
   AuthConfig,
@@ -22,6 +17,8 @@ import type {
   RouterConfig,
   StandaloneConfig,
 } from './config/roles.js';
+import { startHealthServer } from './health-server.js';
+import { listen } from './listen.js';
 
 export interface Standalone {
   wsPort: number;
@@ -161,7 +158,7 @@ export async function startEdgeNode(
     options: edgeOptions(config, nodeId),
   });
   edge.start();
-  const ws = await listenEdge(edge, { host: config.wsHost, port: config.wsPort });
+  const ws = await listen(createEdgeHttpServer(edge), config.wsHost, config.wsPort);
   return {
     edge,
     port: ws.port,

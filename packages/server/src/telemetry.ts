@@ -1,4 +1,4 @@
-import type { Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 
 /**
  * Starts the OpenTelemetry SDK when an OTLP endpoint is configured with the standard

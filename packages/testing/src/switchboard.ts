@@ -1,7 +1,8 @@
 import { mintToken } from '@switchboard/auth';
-import { type Bus, createLogger, type LogLevel } from '@switchboard/runtime';
+import type { Bus } from '@switchboard/bus';
 import { type Standalone, startStandalone } from '@switchboard/server';
 import { loadConfig, type StandaloneConfig } from '@switchboard/server/config';
+import { createLogger, type LogLevel } from '@switchboard/telemetry';
 import {
   type NatsServerHandle,
   type RedisServerHandle,

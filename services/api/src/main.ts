@@ -1,5 +1,5 @@
 import { apiSettings } from '@switchboard/api';
-import { ConfigError } from '@switchboard/runtime';
+import { ConfigError } from '@switchboard/bus';
 import { runService, startApiNode } from '@switchboard/server';
 import { loadConfigOrExit } from '@switchboard/server/config';
 

@@ -1,7 +1,7 @@
 import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
-import { createLogger } from '@switchboard/runtime';
 import { startStandalone, startTelemetry } from '@switchboard/server';
 import { loadConfigOrExit } from '@switchboard/server/config';
+import { createLogger } from '@switchboard/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();

@@ -2,7 +2,7 @@ import type { AuthClient, Identity } from '@switchboard/auth';
 import type { PresenceClient } from '@switchboard/presence';
 import type { ClientCommand, ConnectResult } from '@switchboard/protocol';
 import type { RouterClient } from '@switchboard/router';
-import type { Logger } from '@switchboard/runtime';
+import type { Logger } from '@switchboard/telemetry';
 import type { Connection } from '../connection.js';
 import type { ConnectionDeadlines } from '../connection-deadlines.js';
 import type { ConnectionWriter } from '../connection-writer.js';

@@ -1,5 +1,5 @@
 import type { ClientCommand } from '@switchboard/protocol';
-import { inSpan, SpanKind } from '@switchboard/runtime';
+import { inSpan, SpanKind } from '@switchboard/telemetry';
 import type { Connection } from '../connection.js';
 import type { CommandContext } from './context.js';
 import { dispatch } from './table.js';

@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
+import { RemoteError } from '@switchboard/bus';
 import { CloseCode, type ConnectResult, ErrorCode } from '@switchboard/protocol';
 import type { RouterClient } from '@switchboard/router';
-import { RemoteError, silentLogger } from '@switchboard/runtime';
+import { silentLogger } from '@switchboard/telemetry';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Connection, type EdgeSocket } from '../connection.js';

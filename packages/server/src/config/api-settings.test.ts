@@ -1,5 +1,5 @@
 import { apiSettings } from '@switchboard/api';
-import { ConfigError } from '@switchboard/runtime';
+import { ConfigError } from '@switchboard/bus';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './loader.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '@switchboard/runtime';
+import { ConfigError } from '@switchboard/bus';
 import * as v from 'valibot';
 import { entriesOf } from './pieces.js';
 import { badValue, unknownSetting } from './problems.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@switchboard/runtime';
+import { ConfigError } from '@switchboard/bus';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './loader.js';
 import { isServiceLink } from './service-links.js';

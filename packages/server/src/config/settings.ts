@@ -1,4 +1,4 @@
-import type { LogLevel } from '@switchboard/runtime';
+import type { LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
   list,

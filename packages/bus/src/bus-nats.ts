@@ -1,0 +1,350 @@
+import {
+  connect,
+  DrainingConnectionError,
+  InvalidSubjectError,
+  type Msg,
+  type MsgHdrs,
+  ClosedConnectionError as NatsClosedConnectionError,
+  type NatsConnection,
+  NoRespondersError as NatsNoRespondersError,
+  type Subscription as NatsSubscription,
+  TimeoutError as NatsTimeoutError,
+  headers as natsHeaders,
+  RequestError,
+  type Status,
+} from '@nats-io/transport-node';
+import { type Logger, silentLogger } from '@switchboard/telemetry';
+import type {
+  Bus,
+  BusHandler,
+  BusHeaders,
+  BusMessage,
+  BusStatus,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './bus.js';
+import { BadSubjectError, ClosedError, NoRespondersError, SwitchboardError, TimeoutError } from './errors.js';
+import { assertPublishSubject, assertSubscribeSubject } from './subject.js';
+
+export interface NatsBusOptions {
+  /** `nats://host:port`, one or several (a cluster: the client picks and fails over). */
+  servers: string | string[];
+  /** Connection name shown by the server (`/connz`), e.g. the service and node id. */
+  name?: string;
+  log?: Logger;
+  /** Pause between reconnect attempts to one server; jitter is added so a fleet does not reconnect in lockstep. */
+  reconnectTimeWaitMs?: number;
+  /** Up to this much random extra wait per attempt. */
+  reconnectJitterMs?: number;
+  /** How long one connection attempt may take. */
+  connectTimeoutMs?: number;
+  /**
+   * Client pings at this interval; two unanswered pings mark the link dead. The NATS default
+   * (2 minutes) would leave a silently dropped link (no RST) "connected" for 4 minutes.
+   */
+  pingIntervalMs?: number;
+  /** `close()` drains for at most this long, then closes hard (drain cannot finish while disconnected). */
+  drainTimeoutMs?: number;
+}
+
+const DEFAULTS = {
+  reconnectTimeWaitMs: 1_000,
+  reconnectJitterMs: 500,
+  connectTimeoutMs: 5_000,
+  pingIntervalMs: 20_000,
+  drainTimeoutMs: 5_000,
+} as const;
+
+/**
+ * The bus over core NATS (no JetStream): the cluster counterpart of `MemoryBus`, passing the
+ * same contract suite. The client reconnects forever and resubscribes by itself; this class
+ * adds the runtime's error classes, subject rules and status reporting on top.
+ */
+export class NatsBus implements Bus {
+  readonly #nc: NatsConnection;
+  readonly #log: Logger;
+  readonly #drainTimeoutMs: number;
+  readonly #statusListeners = new Set<(status: BusStatus) => void>();
+  #status: BusStatus = 'connected';
+  #closing: Promise<void> | undefined;
+
+  private constructor(nc: NatsConnection, log: Logger, drainTimeoutMs: number) {
+    this.#nc = nc;
+    this.#log = log;
+    this.#drainTimeoutMs = drainTimeoutMs;
+    void this.#watchStatus();
+    // Covers closes this class did not start (e.g. a fatal auth error from the server).
+    void nc.closed().then((error) => {
+      if (error) this.#log.error({ err: error }, 'NATS connection closed with an error');
+      this.#setStatus('closed');
+    });
+  }
+
+  /**
+   * Connects once; rejects with `ClosedError` (cause: the client's error) when no server answers.
+   * After that first connection the client never gives up reconnecting.
+   */
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    const log = options.log ?? silentLogger();
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: options.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: options.reconnectTimeWaitMs ?? DEFAULTS.reconnectTimeWaitMs,
+        reconnectJitter: options.reconnectJitterMs ?? DEFAULTS.reconnectJitterMs,
+        timeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        pingInterval: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+        maxPingOut: 2,
+      });
+    } catch (error) {
+      const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
+      throw new ClosedError(`NATS connection to ${servers}`, { cause: error });
+    }
+    log.info({ server: nc.getServer() }, 'connected to NATS');
+    return new NatsBus(nc, log, options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs);
+  }
+
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): void {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    assertPublishSubject(subject);
+    const hdrs = toNatsHeaders(options?.headers);
+    try {
+      // While disconnected the client buffers the publish; at-most-once allows losing it.
+      this.#nc.publish(subject, data, { headers: hdrs, reply: options?.reply });
+    } catch (error) {
+      throw mapClientError(error, subject);
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): Subscription {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    assertSubscribeSubject(subject);
+    let sub: NatsSubscription;
+    try {
+      sub = this.#nc.subscribe(subject, {
+        queue: options?.queue,
+        // A callback runs inline in the client's read loop: an exception escaping it would
+        // break that loop, so every failure is caught and logged here.
+        callback: (error, msg) => {
+          if (error) {
+            // E.g. a permissions violation: the server ended this subscription.
+            this.#log.error({ err: error, subject }, 'NATS subscription ended with an error');
+            return;
+          }
+          let message: BusMessage;
+          try {
+            message = toBusMessage(msg);
+          } catch (err) {
+            this.#log.warn({ err, subject: msg.subject }, 'dropped a NATS message with unreadable headers');
+            return;
+          }
+          try {
+            handler(message);
+          } catch (err) {
+            this.#log.error({ err, subject: msg.subject }, 'bus handler failed');
+          }
+        },
+      });
+    } catch (error) {
+      throw mapClientError(error, subject);
+    }
+    return {
+      subject,
+      unsubscribe: () => {
+        // Idempotent, and harmless once the connection is closed.
+        if (sub.isClosed() || this.#nc.isClosed()) return;
+        sub.unsubscribe();
+      },
+    };
+  }
+
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
+    if (this.#status === 'closed') return Promise.reject(new ClosedError('bus'));
+    assertPublishSubject(subject);
+    // The client would buffer the request and then drop the buffer on its next dial attempt,
+    // so the caller would only learn of it at the timeout: fail fast instead.
+    if (this.#status === 'disconnected') return Promise.reject(new ClosedError('bus connection'));
+    let hdrs: MsgHdrs | undefined;
+    try {
+      hdrs = toNatsHeaders(options.headers);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#nc.request(subject, data, { timeout: options.timeoutMs, headers: hdrs }).then(
+      (msg) => toBusMessage(msg),
+      (error: unknown) => {
+        throw mapRequestError(error, subject, options.timeoutMs);
+      },
+    );
+  }
+
+  async flush(): Promise<void> {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    try {
+      await this.#nc.flush();
+    } catch (error) {
+      // Disconnected: the client rejects pending flushes when it dials again.
+      throw new ClosedError('bus connection', { cause: error });
+    }
+  }
+
+  status(): BusStatus {
+    return this.#status;
+  }
+
+  onStatus(listener: (status: BusStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const nc = this.#nc;
+    if (!nc.isClosed()) {
+      // Draining needs the server (each subscription waits for a PONG), so it is pointless
+      // while disconnected and is cut short after `drainTimeoutMs` in any case.
+      if (this.#status === 'connected' && !nc.isDraining()) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), this.#drainTimeoutMs);
+        });
+        try {
+          const outcome = await Promise.race([nc.drain().then(() => 'drained' as const), timeout]);
+          if (outcome === 'timeout') this.#log.warn('NATS drain timed out; closing');
+        } catch (error) {
+          this.#log.warn({ err: error }, 'NATS drain failed; closing');
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      if (!nc.isClosed()) await nc.close();
+    }
+    this.#setStatus('closed');
+  }
+
+  async #watchStatus(): Promise<void> {
+    try {
+      for await (const s of this.#nc.status()) this.#onClientStatus(s);
+    } catch (error) {
+      this.#log.error({ err: error }, 'NATS status watch failed');
+    }
+  }
+
+  #onClientStatus(s: Status): void {
+    switch (s.type) {
+      case 'disconnect':
+        this.#log.warn({ server: s.server }, 'disconnected from NATS; reconnecting');
+        this.#setStatus('disconnected');
+        break;
+      case 'reconnect':
+        // The client has already resent every subscription by now.
+        this.#log.info({ server: s.server }, 'reconnected to NATS');
+        this.#setStatus('connected');
+        break;
+      case 'close':
+        this.#setStatus('closed');
+        break;
+      case 'error':
+        this.#log.error({ err: s.error }, 'NATS server error');
+        break;
+      case 'ldm':
+        this.#log.warn(
+          { server: s.server },
+          'NATS server entering lame duck mode; will move to another server',
+        );
+        break;
+      case 'slowConsumer':
+        this.#log.warn({ subject: s.sub.getSubject(), pending: s.pending }, 'NATS slow consumer');
+        break;
+      case 'staleConnection':
+        this.#log.warn('NATS connection is stale (pings unanswered); reconnecting');
+        break;
+      default:
+        // 'reconnecting' fires on every attempt, 'ping' on every ping, 'update' on cluster gossip.
+        this.#log.debug({ status: s.type }, 'NATS status');
+    }
+  }
+
+  #setStatus(status: BusStatus): void {
+    // 'closed' is final: a late 'reconnect' event from the iterator must not revive it.
+    if (this.#status === status || this.#status === 'closed') return;
+    this.#status = status;
+    for (const listener of [...this.#statusListeners]) {
+      try {
+        listener(status);
+      } catch (error) {
+        this.#log.error({ err: error }, 'bus status listener failed');
+      }
+    }
+  }
+}
+
+/** NATS refuses header names with ':' or characters outside 33–126, and values with CR/LF. */
+function toNatsHeaders(hdrs: BusHeaders | undefined): MsgHdrs | undefined {
+  if (hdrs === undefined) return undefined;
+  const keys = Object.keys(hdrs);
+  if (keys.length === 0) return undefined;
+  const out = natsHeaders();
+  for (const key of keys) {
+    try {
+      out.set(key, hdrs[key]!);
+    } catch (error) {
+      throw new SwitchboardError('SB_ERR_BAD_HEADER', `bad bus header "${key}"`, { cause: error });
+    }
+  }
+  return out;
+}
+
+function toBusMessage(msg: Msg): BusMessage {
+  return {
+    subject: msg.subject,
+    data: msg.data,
+    headers: fromNatsHeaders(msg.headers),
+    reply: msg.reply ? msg.reply : undefined,
+  };
+}
+
+/** A name sent several times keeps its first value: the interface has one value per name. */
+function fromNatsHeaders(hdrs: MsgHdrs | undefined): BusHeaders | undefined {
+  if (hdrs === undefined) return undefined;
+  const out: Record<string, string> = {};
+  let any = false;
+  for (const [key, values] of hdrs) {
+    const first = values[0];
+    if (first === undefined) continue;
+    out[key] = first;
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+function mapClientError(error: unknown, subject: string): unknown {
+  if (error instanceof NatsClosedConnectionError || error instanceof DrainingConnectionError) {
+    return new ClosedError('bus', { cause: error });
+  }
+  if (error instanceof InvalidSubjectError) {
+    return new BadSubjectError(subject, error.message);
+  }
+  return error;
+}
+
+function mapRequestError(error: unknown, subject: string, timeoutMs: number): unknown {
+  if (error instanceof NatsTimeoutError) return new TimeoutError(subject, timeoutMs, { cause: error });
+  if (error instanceof NatsNoRespondersError) return new NoRespondersError(subject, { cause: error });
+  if (error instanceof RequestError) {
+    if (error.isNoResponders()) return new NoRespondersError(subject, { cause: error });
+    if (error.cause instanceof NatsTimeoutError)
+      return new TimeoutError(subject, timeoutMs, { cause: error });
+    // "connection disconnected", "cancelled" (the client closed under the request), …
+    return new ClosedError('bus connection', { cause: error });
+  }
+  return mapClientError(error, subject);
+}

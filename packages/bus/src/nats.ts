@@ -1,0 +1,3 @@
+/** `@switchboard/bus/nats`: the NATS bus. A separate entry so memory-only setups never load the NATS client. */
+export type { NatsBusOptions } from './bus-nats.js';
+export { NatsBus } from './bus-nats.js';

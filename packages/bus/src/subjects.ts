@@ -1,0 +1,80 @@
+/**
+ * Every bus subject the services use, in one place (documented in docs/subjects.md).
+ * Requests go to queue groups, so any number of instances share the load.
+ */
+export const Subjects = {
+  authVerify: 'sb.auth.verify',
+  routerPublish: 'sb.router.publish',
+  routerJoin: 'sb.router.join',
+  routerHistory: 'sb.router.history',
+  presenceJoin: 'sb.presence.join',
+  presenceLeave: 'sb.presence.leave',
+  presenceRefresh: 'sb.presence.refresh',
+  presenceList: 'sb.presence.list',
+  /** Connections and distinct users in a room (the API's PresenceStats). */
+  presenceCount: 'sb.presence.count',
+  /** Rooms with at least one member and their counts, a page at a time (the API's Rooms). */
+  presenceRooms: 'sb.presence.rooms',
+  /** Room deliveries: messages and presence diffs, as ready-to-send client frames. */
+  room: (room: string): string => `sb.room.${room}`,
+  /** Deliveries to every connection of one user (edges listen while the user is connected to them). */
+  user: (user: string): string => `sb.user.${userToken(user)}`,
+  /** Internal services publish to a room here (request: the reply carries the offset or a coded error). */
+  apiPublish: 'sb.api.publish',
+  /** Internal services notify all connections of a user here. */
+  apiUser: 'sb.api.user',
+  /** Control messages every edge receives (e.g. disconnect one connection by id). */
+  controlAll: 'sb.control.all',
+  /** Node heartbeats: `sb.nodes.<kind>` carries a node's id, version and load every few seconds. */
+  nodes: (kind: string): string => `sb.nodes.${kind}`,
+  /** Lifecycle events for backends: connect, disconnect, join, leave, publish. */
+  event: (kind: LifecycleKind): string => `sb.events.${kind}`,
+} as const;
+
+/**
+ * Control messages to edges, on `Subjects.user(user)` (header kind `control`) or `controlAll`.
+ * `conn` narrows a disconnect to one connection.
+ */
+export type ControlMessage =
+  | { action: 'disconnect'; code: number; reason: string; conn?: string }
+  | { action: 'subscribe'; room: string }
+  | { action: 'unsubscribe'; room: string };
+
+/** What `sb.nodes.*` heartbeats carry. */
+export interface NodeHeartbeat {
+  node: string;
+  kind: string;
+  version: string;
+  startedAt: number;
+  ts: number;
+  /** Open connections (edges). */
+  connections?: number;
+  /** Rooms with local members (edges). */
+  rooms?: number;
+}
+
+export type LifecycleKind = 'connect' | 'disconnect' | 'join' | 'leave' | 'publish';
+
+/** A user id as one subject token: base64url of its UTF-8, so any id is safe in a subject. */
+export function userToken(user: string): string {
+  return Buffer.from(user, 'utf8').toString('base64url');
+}
+
+export const QueueGroups = {
+  auth: 'sb-auth',
+  /** The router's: it serves the router subjects and the internal API subjects (`apiPublish`, `apiUser`). */
+  router: 'sb-router',
+  presence: 'sb-presence',
+} as const;
+
+/** Headers on room deliveries. */
+export const DeliveryHeaders = {
+  /** `msg` or `presence`. */
+  kind: 'sb-kind',
+  /** Offset of a `msg` delivery. */
+  offset: 'sb-offset',
+  /** Epoch of the room's stream for a `msg` delivery. */
+  epoch: 'sb-epoch',
+  /** Server time (ms) the message was accepted, for the publish→deliver latency histogram. */
+  ts: 'sb-ts',
+} as const;

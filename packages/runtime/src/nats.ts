@@ -1,3 +1,0 @@
-/** `@switchboard/runtime/nats`: the NATS bus. A separate entry so memory-only setups never load the NATS client. */
-export type { NatsBusOptions } from './bus-nats.js';
-export { NatsBus } from './bus-nats.js';

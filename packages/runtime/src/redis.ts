@@ -1,9 +1,0 @@
-/** `@switchboard/runtime/redis`: the Redis stores. A separate entry so memory-only setups never load ioredis. */
-export type { RedisHistoryOptions, RedisStoreOptions } from './history-store-redis.js';
-export { RedisHistoryStore } from './history-store-redis.js';
-export type { RedisPresenceOptions } from './presence-store-redis.js';
-export { RedisPresenceStore } from './presence-store-redis.js';
-export type { RedisRateLimitOptions } from './rate-limit-store-redis.js';
-export { RedisRateLimitStore } from './rate-limit-store-redis.js';
-export type { RedisRevocationOptions } from './revocation-store-redis.js';
-export { RedisRevocationStore } from './revocation-store-redis.js';

@@ -1,0 +1,110 @@
+import { randomId } from '@switchboard/bus';
+import type {
+  AppendResult,
+  HistoryEntry,
+  HistoryLimits,
+  HistoryStore,
+  ReadOptions,
+  ReadResult,
+} from './history-store.js';
+
+interface StoredEntry extends HistoryEntry {
+  expiresAt: number;
+}
+
+interface RoomStream {
+  epoch: string;
+  offset: number;
+  /** Oldest first; never longer than `size`. */
+  entries: StoredEntry[];
+  keys: Map<string, { offset: number; expiresAt: number }>;
+  touchedAt: number;
+}
+
+/** Keys remembered per room at most, whatever the TTL, so one room cannot grow without bound. */
+const MAX_KEYS_PER_ROOM = 10_000;
+
+export interface MemoryHistoryOptions extends HistoryLimits {
+  /** Rooms kept at most; the least recently used room is dropped (its epoch changes). */
+  maxRooms: number;
+  now?: () => number;
+}
+
+export class MemoryHistoryStore implements HistoryStore {
+  // Map iteration order is insertion order: re-inserting on use makes it an LRU.
+  readonly #rooms = new Map<string, RoomStream>();
+  readonly #options: MemoryHistoryOptions;
+  readonly #now: () => number;
+
+  constructor(options: MemoryHistoryOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async append(room: string, payload: string, options?: { idempotencyKey?: string }): Promise<AppendResult> {
+    const now = this.#now();
+    const stream = this.#stream(room, now);
+    const key = options?.idempotencyKey;
+    if (key !== undefined) {
+      const seen = stream.keys.get(key);
+      if (seen && seen.expiresAt > now) return { offset: seen.offset, epoch: stream.epoch, duplicate: true };
+    }
+    stream.offset += 1;
+    stream.touchedAt = now;
+    if (this.#options.size > 0) {
+      stream.entries.push({ offset: stream.offset, payload, expiresAt: now + this.#options.ttlMs });
+      if (stream.entries.length > this.#options.size) stream.entries.shift();
+    }
+    if (key !== undefined) {
+      stream.keys.delete(key);
+      stream.keys.set(key, { offset: stream.offset, expiresAt: now + this.#options.idempotencyTtlMs });
+      pruneKeys(stream.keys, now);
+    }
+    return { offset: stream.offset, epoch: stream.epoch, duplicate: false };
+  }
+
+  async read(room: string, options: ReadOptions): Promise<ReadResult> {
+    const now = this.#now();
+    const stream = this.#stream(room, now);
+    const since = options.since ?? 0;
+    const live = stream.entries.filter((e) => e.expiresAt > now && e.offset > since);
+    const picked = options.reverse ? live.slice(-options.limit).reverse() : live.slice(0, options.limit);
+    return {
+      offset: stream.offset,
+      epoch: stream.epoch,
+      entries: picked.map((e) => ({ offset: e.offset, payload: e.payload })),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#rooms.clear();
+  }
+
+  #stream(room: string, now: number): RoomStream {
+    let stream = this.#rooms.get(room);
+    if (stream && now - stream.touchedAt > this.#options.metaTtlMs) {
+      this.#rooms.delete(room);
+      stream = undefined;
+    }
+    if (stream) {
+      this.#rooms.delete(room);
+      this.#rooms.set(room, stream);
+      return stream;
+    }
+    stream = { epoch: randomId(8), offset: 0, entries: [], keys: new Map(), touchedAt: now };
+    this.#rooms.set(room, stream);
+    if (this.#rooms.size > this.#options.maxRooms) {
+      const oldest = this.#rooms.keys().next().value;
+      if (oldest !== undefined) this.#rooms.delete(oldest);
+    }
+    return stream;
+  }
+}
+
+function pruneKeys(keys: Map<string, { expiresAt: number }>, now: number): void {
+  // Keys are in insertion order, so expired ones are at the front.
+  for (const [key, value] of keys) {
+    if (value.expiresAt > now && keys.size <= MAX_KEYS_PER_ROOM) break;
+    keys.delete(key);
+  }
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/**
+ * The Redis stores' Lua scripts: one `.lua` file each in `lua/` beside this module, run as
+ * ioredis custom commands (`defineCommand`: EVALSHA, and the full script again when the server
+ * does not know it, e.g. after a restart). Every key a script touches is passed as a key, so
+ * Redis Cluster can route it.
+ *
+ * Time inside scripts is Redis time (`TIME`), never the caller's clock: every instance then
+ * measures TTLs and refills against the one clock that holds the data, however skewed the
+ * hosts are. Redis 7 replicates script effects, so TIME before writes is allowed; the call to
+ * `replicate_commands` only matters on Redis < 5 and is a no-op after.
+ *
+ * The files are found from this module's URL: `src/redis/lua/` when running from source, and
+ * `lua/` beside the bundled file in the production bundle (scripts/bundle.ts copies them there).
+ */
+export interface LuaScript {
+  /** The file name in `lua/`, without `.lua`. */
+  readonly file: string;
+  /** How many of a call's leading arguments are keys. */
+  readonly numberOfKeys: number;
+}
+
+export type LuaCommand = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
+
+const sources = new Map<string, string>();
+
+function luaSource(file: string): string {
+  let source = sources.get(file);
+  if (source === undefined) {
+    source = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
+    sources.set(file, source);
+  }
+  return source;
+}
+
+/** `history-append` → `sbHistoryAppend`: the method name the command gets on the client. */
+function commandName(file: string): string {
+  return `sb${file.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase())}`;
+}
+
+type CustomCommands = Record<string, (...args: Array<string | number>) => Promise<unknown>>;
+
+/**
+ * Defines `scripts` as commands on `redis` (once per client: the stores share one) and returns
+ * a function per script that runs it.
+ */
+export function defineLuaCommands<N extends string>(
+  redis: Redis,
+  scripts: Readonly<Record<N, LuaScript>>,
+): Record<N, LuaCommand> {
+  const commands = redis as unknown as CustomCommands;
+  const out = {} as Record<N, LuaCommand>;
+  for (const key of Object.keys(scripts) as N[]) {
+    const { file, numberOfKeys } = scripts[key];
+    const name = commandName(file);
+    if (typeof commands[name] !== 'function')
+      redis.defineCommand(name, { numberOfKeys, lua: luaSource(file) });
+    out[key] = (keys, args) => {
+      if (keys.length !== numberOfKeys) throw new RangeError(`${file}.lua takes ${numberOfKeys} keys`);
+      return commands[name]!(...keys, ...args);
+    };
+  }
+  return out;
+}
