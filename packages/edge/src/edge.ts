@@ -173,7 +173,10 @@ export class Edge {
       deadlines: this.#deadlines,
       metrics: deps.metrics,
       log: deps.log,
-      open: (conn, identity) => this.#open(conn, identity),
+      open: (conn, identity) => this.#open(conn, identity, false, true),
+      holdUser: (user) => this.#users.hold(user),
+      releaseUser: (user) => this.#users.release(user),
+      userReady: (user) => this.#users.ready(user),
       connectResult: (conn) => this.#connectResult(conn),
     });
     this.#intake = new FrameIntake({
@@ -256,10 +259,10 @@ export class Edge {
     else this.#deadlines.armAuthDeadline(conn);
   }
 
-  #open(conn: Connection, identity: Identity, onUpgrade = false): void {
+  #open(conn: Connection, identity: Identity, onUpgrade = false, held = false): void {
     conn.open(identity, onUpgrade);
     this.#deadlines.armExpiry(conn);
-    this.#users.add(identity.user, conn);
+    this.#users.add(identity.user, conn, held);
     this.#events.publish('connect', conn);
   }
 

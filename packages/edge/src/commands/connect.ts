@@ -6,9 +6,11 @@ import type { CommandHandler } from './context.js';
 /** Authenticates a connection; the commands pipelined behind it run once its token is good. */
 export const connect: CommandHandler<ConnectCommand> = async (ctx, conn, { id, token }) => {
   if (conn.isOpen) {
-    if (conn.authenticatedOnUpgrade && token === undefined)
-      ctx.writer.reply(conn, id, ctx.connectResult(conn));
-    else ctx.writer.replyError(conn, id, ErrorCode.AlreadyAuthenticated, 'already connected');
+    if (conn.authenticatedOnUpgrade && token === undefined) {
+      const identity = conn.identity;
+      if (identity) await ctx.userReady(identity.user);
+      if (conn.isOpen) ctx.writer.reply(conn, id, ctx.connectResult(conn));
+    } else ctx.writer.replyError(conn, id, ErrorCode.AlreadyAuthenticated, 'already connected');
     return;
   }
   if (token === undefined) {
@@ -30,6 +32,13 @@ export const connect: CommandHandler<ConnectCommand> = async (ctx, conn, { id, t
     return;
   }
   if (conn.state !== 'authenticating') return;
+  // The reply waits for the user's subject, so what a backend sends after it arrives; frames
+  // that come meanwhile are held behind this connect, as during verification.
+  await ctx.holdUser(identity.user);
+  if (conn.state !== 'authenticating') {
+    ctx.releaseUser(identity.user);
+    return;
+  }
   ctx.open(conn, identity);
   ctx.writer.reply(conn, id, ctx.connectResult(conn));
   const pipelined = conn.takePipelined();

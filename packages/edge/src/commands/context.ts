@@ -20,7 +20,14 @@ export interface CommandContext {
   metrics: EdgeMetrics;
   log: Logger;
   /** Opens a connection whose token proved good (users, expiry, the connect event). */
+  /** Opens the connection; its user was held with `holdUser` first. */
   open(conn: Connection, identity: Identity): void;
+  /** Subscribes to a user's subject before their connection opens; settles when subscribed. */
+  holdUser(user: string): Promise<void>;
+  /** Ends a hold whose connection did not open. */
+  releaseUser(user: string): void;
+  /** When a user's subject is subscribed on the bus server. */
+  userReady(user: string): Promise<void>;
   /** What the connect reply tells an open connection. */
   connectResult(conn: Connection): ConnectResult;
   /** Runs a command as if it had just arrived (for those pipelined behind `connect`). */
