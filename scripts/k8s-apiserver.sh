@@ -54,7 +54,6 @@ build() {
   } >"$work/go.mod"
   (
     cd "$work"
-    go mod download -x "k8s.io/kubernetes@$version" 2>/dev/null || true
     go get "k8s.io/kubernetes/cmd/kube-apiserver@$version" >&2
     local pkg=k8s.io/component-base/version
     nice -n 10 go build -trimpath -o "$work/kube-apiserver" -ldflags "-s -w \

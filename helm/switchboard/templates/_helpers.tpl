@@ -194,8 +194,18 @@ not reach the pod template — every render would roll the pods).
 {{- if . }}{{ toJson . }}{{ else }}generated{{ end }}
 {{- end }}
 
-{{/* The Secret with the password of the Valkey dependency's "default" user (key "default"). */}}
+{{/*
+The Secret with the password of the Valkey dependency's "default" user (key "default"):
+valkey.auth.usersExistingSecret, by default <release>-valkey-users, which the chart generates.
+Empty when the dependency is off or runs without auth.
+*/}}
 {{- define "switchboard.valkeyPasswordSecretName" -}}
+{{- if and .Values.valkey.enabled .Values.valkey.auth .Values.valkey.auth.enabled .Values.valkey.auth.usersExistingSecret }}
+{{- tpl .Values.valkey.auth.usersExistingSecret . }}
+{{- end }}
+{{- end }}
+
+{{- define "switchboard.generatedValkeySecretName" -}}
 {{- printf "%s-valkey-users" .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
