@@ -231,6 +231,13 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     ).toEqual({
       sleep: { seconds: 10 },
     });
+    // Before Kubernetes 1.30 the kubelet has no sleep action: the chart keeps the command.
+    const older = await render({ set: { preStopSleepAction: true }, kubeVersion: '1.27.0' });
+    expect(
+      container(find<Deployment>(older, 'Deployment', 'sb-switchboard-edge')).lifecycle?.preStop,
+    ).toEqual({
+      exec: { command: ['sleep', '10'] },
+    });
   });
 
   it('HPA on: the edge scales on switchboard_edge_connections per pod, slowly down; services on CPU', async () => {

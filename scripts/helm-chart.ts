@@ -68,6 +68,8 @@ export interface RenderOptions {
   namespace?: string;
   /** Render one template only (`--show-only`). */
   showOnly?: string;
+  /** The Kubernetes version to render for (default KUBE_VERSION). */
+  kubeVersion?: string;
 }
 
 /** `helm template` of a staged chart; rejects with helm's stderr when rendering fails. */
@@ -83,7 +85,7 @@ export async function helmTemplate(
     '--namespace',
     options.namespace ?? 'realtime',
     '--kube-version',
-    KUBE_VERSION,
+    options.kubeVersion ?? KUBE_VERSION,
   ];
   for (const file of options.values ?? []) args.push('--values', file);
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${value}`);
