@@ -115,11 +115,28 @@ async function get<T = KubeObject>(path: string): Promise<T> {
   return res.body as T;
 }
 
+/**
+ * The objects of a multi-document manifest, read as Kubernetes reads YAML (1.1: `0555` is an
+ * octal file mode, not 555), each with the template it came from (helm's `# Source:` comment).
+ */
 function parse(yaml: string): KubeObject[] {
-  return parseAllDocuments(yaml)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o);
+  return parseWithSource(yaml).map(([o]) => o);
 }
+function parseWithSource(yaml: string): Array<[KubeObject, string]> {
+  return parseAllDocuments(yaml, { version: '1.1' })
+    .map((d): [KubeObject | null, string] => [
+      d.toJS() as KubeObject | null,
+      /Source: (\S+)/.exec(`${d.commentBefore ?? ''} ${d.contents?.commentBefore ?? ''}`)?.[1] ?? '',
+    ])
+    .filter((e): e is [KubeObject, string] => e[0] !== null && typeof e[0] === 'object' && 'kind' in e[0]);
+}
+
+/**
+ * Objects of the dependency charts that do not pass Pod Security "restricted" and that no value
+ * can fix: the Valkey chart's `helm test` pods set no securityContext. docs/kubernetes.md tells
+ * users to run `helm test --filter name=<release>-switchboard-test` in restricted namespaces.
+ */
+const KNOWN_UNRESTRICTED = /^switchboard\/charts\/valkey\/templates\/tests\//;
 
 async function helmRun(args: string[]): Promise<string> {
   try {
@@ -178,22 +195,40 @@ async function createNamespace(): Promise<void> {
   };
   const res = await apply(ns, false);
   assert.ok(res.status < 300, `namespace: ${JSON.stringify(res.body)}`);
+  // What the controller manager (not running here) creates in every namespace: pods without a
+  // serviceAccountName are admitted only once it exists.
+  const sa: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default', namespace: NAMESPACE },
+  };
+  const saRes = await apply(sa, false);
+  assert.ok(saRes.status < 300, `default service account: ${JSON.stringify(saRes.body)}`);
 }
 
 /** Renders one value set for one Kubernetes version and dry-runs every object on the server. */
 async function dryRun(valueSet: string, kubeVersion: string): Promise<void> {
   const args = ['template', 'sb', chart!, '--namespace', NAMESPACE, '--kube-version', kubeVersion];
   if (valueSet !== 'default') args.push('--values', join(chart!, 'ci', `${valueSet}-values.yaml`));
-  const objects = parse(await helmRun(args));
+  const objects = parseWithSource(await helmRun(args));
   const problems: string[] = [];
-  for (const o of objects) {
+  const excused: string[] = [];
+  for (const [o, source] of objects) {
     const res = await apply(o, true);
     const name = `${o.kind}/${o.metadata.name}`;
-    if (res.status >= 300) problems.push(`${name}: ${String(res.body['message'])}`);
-    for (const w of res.warnings) problems.push(`${name}: warning: ${w}`);
+    const found = [
+      ...(res.status >= 300 ? [`${name}: ${String(res.body['message'])}`] : []),
+      ...res.warnings.map((w) => `${name}: warning: ${w}`),
+    ];
+    const podSecurityOnly = found.every((f) => f.includes('PodSecurity "restricted'));
+    if (found.length > 0 && KNOWN_UNRESTRICTED.test(source) && podSecurityOnly) excused.push(name);
+    else problems.push(...found);
   }
   assert.deepEqual(problems, [], `${valueSet} values for Kubernetes ${kubeVersion}`);
-  step(`dry-run ${valueSet} values for Kubernetes ${kubeVersion}: ${objects.length} objects accepted`);
+  const note = excused.length > 0 ? ` (refused by Pod Security, known: ${excused.join(', ')})` : '';
+  step(
+    `dry-run ${valueSet} values for Kubernetes ${kubeVersion}: ${objects.length - excused.length} objects accepted${note}`,
+  );
 }
 
 type Workload = KubeObject & { spec: { template: Obj } };
