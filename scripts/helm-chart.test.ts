@@ -899,6 +899,9 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
       resolve(edge.spec.strategy?.rollingUpdate?.maxUnavailable, false);
     const stepsPerWindow = Math.ceil(window / Math.max(edge.spec.minReadySeconds ?? 0, 1));
     expect(perStep * stepsPerWindow).toBeLessThanOrEqual(1);
+    // A longer drain window slows the rollout with it.
+    const longer = await render({ set: { 'edge.drain.windowSeconds': 120 } });
+    expect(find<Deployment>(longer, 'Deployment', 'sb-switchboard-edge').spec.minReadySeconds).toBe(120);
   });
 
   it('NOTES.txt mints test tokens with the CLI the image ships (switchboard.mjs)', async () => {
