@@ -34,6 +34,8 @@ build() {
   command -v go >/dev/null 2>&1 || { log "the Go toolchain is needed (go build); install Go 1.26+"; exit 1; }
   local staging="v0.${version#v1.}" work start
   work=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
   start=$(date +%s)
   log "building kube-apiserver $version (staging modules $staging) — once, cached in $dir"
   # kubernetes' own go.mod lists the staging modules in its replace block.
