@@ -21,7 +21,7 @@
 # It runs as uid/gid 1000 (numeric, so Kubernetes can verify runAsNonRoot) and writes nothing
 # to its filesystem: it works with readOnlyRootFilesystem.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: install with the lockfile, then bundle ------------------------------------------
 FROM ${NODE_IMAGE} AS build

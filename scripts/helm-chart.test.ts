@@ -4,7 +4,7 @@
  * cached in ~/.cache/switchboard/bin) or HELM_BIN or PATH. Without helm these tests are skipped
  * locally with a message, and fail under CI (CI set): CI runs helm-check.sh first.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTINGS } from '@switchboard/server/config';
@@ -26,6 +26,7 @@ if (!helm && !inCi) {
 type Obj = Record<string, unknown>;
 interface Container {
   name: string;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   ports?: Array<{ name: string; containerPort: number }>;
@@ -44,14 +45,23 @@ interface PodSpec {
   containers: Container[];
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
-  topologySpreadConstraints?: Array<{ topologyKey: string; labelSelector: { matchLabels: Obj } }>;
+  topologySpreadConstraints?: Array<{
+    topologyKey: string;
+    maxSkew: number;
+    whenUnsatisfiable: string;
+    labelSelector: { matchLabels: Obj };
+  }>;
   automountServiceAccountToken?: boolean;
+  enableServiceLinks?: boolean;
+  volumes?: Array<{ name: string; [k: string]: unknown }>;
 }
 interface Deployment extends Manifest {
   spec: {
     replicas?: number;
+    minReadySeconds?: number;
+    strategy?: { rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
     selector: { matchLabels: Obj };
-    template: { metadata: { labels: Obj }; spec: PodSpec };
+    template: { metadata: { labels: Obj; annotations?: Record<string, string> }; spec: PodSpec };
   };
 }
 
@@ -121,6 +131,17 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
         'topology.kubernetes.io/zone',
         'kubernetes.io/hostname',
       ]);
+      // Two pods of a component never share a node while another fits; zones best effort.
+      expect(pod.topologySpreadConstraints?.map((t) => [t.maxSkew, t.whenUnsatisfiable])).toEqual([
+        [1, 'ScheduleAnyway'],
+        [1, 'DoNotSchedule'],
+      ]);
+      expect(pod.enableServiceLinks).toBe(false);
+      const pdb = find(objects, 'PodDisruptionBudget', `sb-switchboard-${c}`) as Manifest & {
+        spec: { maxUnavailable?: number; selector: { matchLabels: Obj } };
+      };
+      expect(pdb.spec.maxUnavailable).toBe(1);
+      expect(pdb.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
       expect(pod.topologySpreadConstraints?.[0]?.labelSelector.matchLabels).toEqual(
         d.spec.selector.matchLabels,
       );
@@ -146,7 +167,6 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     for (const kind of [
       'HorizontalPodAutoscaler',
       'ScaledObject',
-      'PodDisruptionBudget',
       'NetworkPolicy',
       'Ingress',
       'HTTPRoute',
@@ -171,7 +191,13 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
       const e = env(container(find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`)));
       expect(e['SB_STORE']).toBe('redis');
       expect(e['SB_REDIS_URL']).toBe('redis://redis:6379');
-      expect(e['SB_JWT_SECRETS']).toBe('secret:sb-switchboard-jwt/jwt-secrets');
+    }
+    // Only auth verifies tokens: no other role holds the keys.
+    const auth = env(container(find<Deployment>(objects, 'Deployment', 'sb-switchboard-auth')));
+    expect(auth['SB_JWT_SECRETS']).toBe('secret:sb-switchboard-jwt/jwt-secrets');
+    for (const c of ['edge', 'router', 'presence', 'api']) {
+      const e = env(container(find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`)));
+      expect(e['SB_JWT_SECRETS'], c).toBeUndefined();
     }
     const ws = find(objects, 'Service', 'sb-switchboard-edge') as Manifest & {
       spec: { ports: Array<{ name: string }> };
@@ -205,6 +231,13 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     ).toEqual({
       sleep: { seconds: 10 },
     });
+    // Before Kubernetes 1.30 the kubelet has no sleep action: the chart keeps the command.
+    const older = await render({ set: { preStopSleepAction: true }, kubeVersion: '1.27.0' });
+    expect(
+      container(find<Deployment>(older, 'Deployment', 'sb-switchboard-edge')).lifecycle?.preStop,
+    ).toEqual({
+      exec: { command: ['sleep', '10'] },
+    });
   });
 
   it('HPA on: the edge scales on switchboard_edge_connections per pod, slowly down; services on CPU', async () => {
@@ -213,6 +246,7 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
         'edge.autoscaling.enabled': true,
         'edge.autoscaling.targetConnectionsPerPod': 4000,
         'router.autoscaling.enabled': true,
+        'serviceMonitor.enabled': true,
       },
     });
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'sb-switchboard-edge') as Manifest & {
@@ -282,6 +316,7 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
         'edge.autoscaling.enabled': true,
         'edge.autoscaling.mode': 'keda',
         'edge.autoscaling.keda.serverAddress': 'http://prometheus.monitoring:9090',
+        'serviceMonitor.enabled': true,
       },
     });
     expect(all(objects, 'HorizontalPodAutoscaler')).toEqual([]);
@@ -289,6 +324,7 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
       spec: {
         scaleTargetRef: { name: string };
         minReplicaCount: number;
+        fallback: Obj;
         advanced: {
           horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: number } } };
         };
@@ -298,6 +334,12 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
     expect(so.spec.scaleTargetRef.name).toBe('sb-switchboard-edge');
     expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    // A Prometheus outage keeps the edges (never shrinks them to the minimum).
+    expect(so.spec.fallback).toEqual({
+      failureThreshold: 3,
+      replicas: 2,
+      behavior: 'currentReplicasIfHigher',
+    });
     expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBe(
       1800,
     );
@@ -310,6 +352,8 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
           query:
             'sum(switchboard_edge_connections{namespace="realtime", service="sb-switchboard-edge-metrics"})',
           threshold: '5000',
+          // No answer from Prometheus is an error (fallback), not zero connections.
+          ignoreNullValues: 'false',
         },
       },
     ]);
@@ -322,11 +366,18 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
           'edge.autoscaling.mode': 'keda',
           'edge.autoscaling.keda.serverAddress': 'http://p:9090',
           'edge.autoscaling.scaleDown.stabilizationWindowSeconds': 3601,
+          'serviceMonitor.enabled': true,
         },
       }),
     ).rejects.toThrow(/stabilizationWindowSeconds/);
     await expect(
-      render({ set: { 'edge.autoscaling.enabled': true, 'edge.autoscaling.mode': 'keda' } }),
+      render({
+        set: {
+          'edge.autoscaling.enabled': true,
+          'edge.autoscaling.mode': 'keda',
+          'serviceMonitor.enabled': true,
+        },
+      }),
     ).rejects.toThrow(/serverAddress/);
   });
 
@@ -402,7 +453,9 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     // The dependency charts' Services are what the processes connect to.
     const auth = env(container(find<Deployment>(objects, 'Deployment', 'sb-switchboard-auth')));
     expect(auth['SB_NATS_URL']).toBe('nats://sb-nats.realtime.svc:4222');
-    expect(auth['SB_REDIS_URL']).toBe('redis://sb-valkey.realtime.svc:6379');
+    // Valkey requires a password (its generated Secret), put into the URL by Kubernetes.
+    expect(auth['SB_REDIS_URL']).toBe('redis://default:$(VALKEY_PASSWORD)@sb-valkey.realtime.svc:6379');
+    expect(auth['VALKEY_PASSWORD']).toBe('secret:sb-valkey-users/default');
     expect((await validateManifests(objects)).filter((f) => !f.ok)).toEqual([]);
   });
 
@@ -442,9 +495,14 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
     expect((await validateManifests(objects)).filter((f) => !f.ok)).toEqual([]);
   });
 
-  it('secrets: generated by default, or yours by name (existingSecret), never both', async () => {
+  it('secrets: generated in the cluster (not by helm template), or yours by name (existingSecret), never both', async () => {
+    // helm template cannot read the cluster: a generated value would change on every render.
     const defaults = await render();
-    expect(find(defaults, 'Secret', 'sb-switchboard-jwt')).toBeDefined();
+    expect(all(defaults, 'Secret')).toEqual([]);
+    const given = await render({
+      set: { 'jwt.hs256Secrets[0]': 'given-secret-0123456789abcdef0123456789abcdef' },
+    });
+    expect(find(given, 'Secret', 'sb-switchboard-jwt')).toBeDefined();
     const objects = await render({
       set: {
         'jwt.existingSecret': 'my-jwt',
@@ -453,8 +511,8 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
       },
     });
     expect(all(objects, 'Secret')).toEqual([]);
-    const edge = env(container(find<Deployment>(objects, 'Deployment', 'sb-switchboard-edge')));
-    expect(edge['SB_JWT_SECRETS']).toBe('secret:my-jwt/secrets');
+    const authEnv = env(container(find<Deployment>(objects, 'Deployment', 'sb-switchboard-auth')));
+    expect(authEnv['SB_JWT_SECRETS']).toBe('secret:my-jwt/secrets');
     const api = env(container(find<Deployment>(objects, 'Deployment', 'sb-switchboard-api')));
     expect(api['SB_API_KEYS']).toBe('secret:my-api/api-keys');
     const keysOnly = await render({
@@ -486,9 +544,9 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
 
   it('the schema knows every Switchboard setting: each is either yours (config) or the chart’s', () => {
     const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8')) as {
-      definitions: { config: { propertyNames: { enum: string[] }; description: string } };
+      definitions: { config: { properties: Record<string, unknown>; description: string } };
     };
-    const allowed = schema.definitions.config.propertyNames.enum;
+    const allowed = Object.keys(schema.definitions.config.properties);
     const owned = schema.definitions.config.description.split(': ')[1]!.split(', ');
     const settings = Object.values(SETTINGS).map((s) => s.env);
     expect([...allowed, ...owned].sort()).toEqual([...settings].sort());
@@ -513,6 +571,373 @@ describe.skipIf(!helm && !inCi)('helm/switchboard templates', () => {
       }
     } finally {
       rmSync(join(chart, 'templates/notes-preview.yaml'));
+    }
+  });
+
+  it('renders the same twice: nothing random reaches helm template (Argo CD syncs are no-ops)', async () => {
+    for (const values of [[], [join(chart, 'ci/full-values.yaml')], [join(chart, 'ci/keda-values.yaml')]]) {
+      const first = await render({ values });
+      const second = await render({ values });
+      expect(second).toEqual(first);
+    }
+  });
+
+  it('checksums: each Deployment rolls only on the Secrets it uses', async () => {
+    const key = (n: number) => `api-key-${n}-0123456789abcdef0123456789abcdef0123`;
+    const secret = (n: number) => `jwt-secret-${n}-0123456789abcdef0123456789abcdef`;
+    const templates = async (set: Record<string, string>) => {
+      const objects = await render({ set });
+      return Object.fromEntries(
+        COMPONENTS.map((c) => [
+          c,
+          find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`).spec.template,
+        ]),
+      );
+    };
+    const base = await templates({ 'apiKeys.keys[0]': key(1), 'jwt.hs256Secrets[0]': secret(1) });
+    const newKeys = await templates({ 'apiKeys.keys[0]': key(2), 'jwt.hs256Secrets[0]': secret(1) });
+    const newJwt = await templates({ 'apiKeys.keys[0]': key(1), 'jwt.hs256Secrets[0]': secret(2) });
+    for (const c of COMPONENTS) {
+      if (c === 'api') expect(newKeys[c]).not.toEqual(base[c]);
+      else expect(newKeys[c], `${c} rolls on new API keys`).toEqual(base[c]);
+      if (c === 'auth') expect(newJwt[c]).not.toEqual(base[c]);
+      else expect(newJwt[c], `${c} rolls on new JWT secrets`).toEqual(base[c]);
+    }
+    expect(Object.keys(base['edge']!.metadata.annotations ?? {})).toEqual([]);
+    expect(Object.keys(base['auth']!.metadata.annotations ?? {})).toEqual(['checksum/jwt']);
+    expect(Object.keys(base['api']!.metadata.annotations ?? {})).toEqual(['checksum/api-keys']);
+    // Generated values are fixed once made: the checksum names the source, not a random draw.
+    const generated = await render();
+    expect(
+      find<Deployment>(generated, 'Deployment', 'sb-switchboard-api').spec.template.metadata.annotations?.[
+        'checksum/api-keys'
+      ],
+    ).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('only auth gets token keys, with public keys too', async () => {
+    const objects = await render({ values: [join(chart, 'ci/full-values.yaml')] });
+    for (const c of COMPONENTS) {
+      const d = find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`);
+      const e = env(container(d));
+      const volumes = (d.spec.template.spec.volumes ?? []).map((v) => v.name);
+      if (c === 'auth') {
+        expect(e['SB_JWT_SECRETS']).toBe('secret:sb-switchboard-jwt/jwt-secrets');
+        expect(e['SB_JWT_PUBLIC_KEY_FILES']).toBe('/etc/switchboard/jwt/rs256.pem');
+        expect(volumes).toContain('jwt-public-keys');
+      } else {
+        expect(e['SB_JWT_SECRETS'], c).toBeUndefined();
+        expect(e['SB_JWT_PUBLIC_KEY_FILES'], c).toBeUndefined();
+        expect(volumes, c).not.toContain('jwt-public-keys');
+      }
+    }
+  });
+
+  it('bus credentials: none by default; per component from Secrets you name, files under /etc/switchboard/bus', async () => {
+    const busVars = (e: Record<string, string | undefined>) =>
+      Object.keys(e).filter((k) => /^SB_(NATS|REDIS)_/.test(k) && !k.endsWith('_URL'));
+    const defaults = await render();
+    for (const c of COMPONENTS) {
+      const d = find<Deployment>(defaults, 'Deployment', `sb-switchboard-${c}`);
+      expect(busVars(env(container(d))), c).toEqual([]);
+      expect((d.spec.template.spec.volumes ?? []).map((v) => v.name)).toEqual(['tmp']);
+    }
+    const objects = await render({
+      set: {
+        'natsCA.secretName': 'bus-ca',
+        'redisCA.secretName': 'bus-ca',
+        'redisCA.key': 'redis-ca.pem',
+        'edge.natsAuth.creds.secretName': 'edge-nats',
+        'edge.natsAuth.creds.key': 'edge.creds',
+        'router.natsAuth.user': 'router',
+        'router.natsAuth.password.secretName': 'router-nats',
+        'router.natsAuth.password.key': 'password',
+        'router.redisAuth.user': 'router',
+        'router.redisAuth.password.secretName': 'router-redis',
+        'router.redisAuth.password.key': 'password',
+        'presence.natsAuth.nkeySeed.secretName': 'presence-nats',
+        'presence.natsAuth.nkeySeed.key': 'seed',
+        'presence.redisAuth.clientCert.secretName': 'presence-redis-tls',
+        'api.natsAuth.clientCert.secretName': 'api-nats-tls',
+      },
+    });
+    const dep = (c: string) => find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`);
+    const edge = env(container(dep('edge')));
+    expect(busVars(edge).sort()).toEqual(['SB_NATS_CA_FILE', 'SB_NATS_CREDS_FILE']);
+    expect(edge['SB_NATS_CREDS_FILE']).toBe('/etc/switchboard/bus/nats.creds');
+    expect(edge['SB_NATS_CA_FILE']).toBe('/etc/switchboard/bus/nats-ca.crt');
+    const edgeBus = dep('edge').spec.template.spec.volumes?.find((v) => v.name === 'bus-credentials');
+    expect(edgeBus).toEqual({
+      name: 'bus-credentials',
+      projected: {
+        defaultMode: 0o440, // rendered as 288: YAML 1.1 and 1.2 read octal literals differently
+        sources: [
+          { secret: { name: 'edge-nats', items: [{ key: 'edge.creds', path: 'nats.creds' }] } },
+          { secret: { name: 'bus-ca', items: [{ key: 'ca.crt', path: 'nats-ca.crt' }] } },
+        ],
+      },
+    });
+    expect(container(dep('edge')).volumeMounts).toContainEqual(
+      expect.objectContaining({ name: 'bus-credentials', mountPath: '/etc/switchboard/bus' }),
+    );
+    const router = env(container(dep('router')));
+    expect(router).toMatchObject({
+      SB_NATS_USER: 'router',
+      SB_NATS_PASSWORD_FILE: '/etc/switchboard/bus/nats-password',
+      SB_REDIS_USER: 'router',
+      SB_REDIS_PASSWORD_FILE: '/etc/switchboard/bus/redis-password',
+      SB_REDIS_CA_FILE: '/etc/switchboard/bus/redis-ca.crt',
+    });
+    expect(env(container(dep('presence')))).toMatchObject({
+      SB_NATS_NKEY_SEED_FILE: '/etc/switchboard/bus/nats-nkey.seed',
+      SB_REDIS_CERT_FILE: '/etc/switchboard/bus/redis-tls.crt',
+      SB_REDIS_KEY_FILE: '/etc/switchboard/bus/redis-tls.key',
+    });
+    const api = env(container(dep('api')));
+    expect(busVars(api).sort()).toEqual(['SB_NATS_CA_FILE', 'SB_NATS_CERT_FILE', 'SB_NATS_KEY_FILE']);
+    // Every variable the chart may set is one the bus work defines, and the loader knows today's.
+    const defined = [
+      'SB_NATS_USER',
+      'SB_NATS_PASSWORD_FILE',
+      'SB_NATS_CREDS_FILE',
+      'SB_NATS_NKEY_SEED_FILE',
+      'SB_NATS_CA_FILE',
+      'SB_NATS_CERT_FILE',
+      'SB_NATS_KEY_FILE',
+      'SB_REDIS_CA_FILE',
+      'SB_REDIS_USER',
+      'SB_REDIS_PASSWORD_FILE',
+      'SB_REDIS_CERT_FILE',
+      'SB_REDIS_KEY_FILE',
+    ];
+    for (const c of COMPONENTS) for (const v of busVars(env(container(dep(c))))) expect(defined).toContain(v);
+    // The edge and the api have no Redis identity to give.
+    await expect(render({ set: { 'edge.redisAuth.user': 'edge' } })).rejects.toThrow(/redisAuth/);
+    await expect(render({ set: { 'router.natsAuth.password.secretName': 'x' } })).rejects.toThrow(/key/);
+  });
+
+  it('extraVolumes and extraVolumeMounts: for every component and per component', async () => {
+    const objects = await render({
+      set: {
+        'extraVolumes[0].name': 'corp-ca',
+        'extraVolumes[0].configMap.name': 'corp-ca',
+        'extraVolumeMounts[0].name': 'corp-ca',
+        'extraVolumeMounts[0].mountPath': '/etc/ssl/corp',
+        'auth.extraVolumes[0].name': 'auth-extra',
+        'auth.extraVolumes[0].emptyDir.medium': 'Memory',
+        'auth.extraVolumeMounts[0].name': 'auth-extra',
+        'auth.extraVolumeMounts[0].mountPath': '/var/auth',
+      },
+    });
+    for (const c of COMPONENTS) {
+      const d = find<Deployment>(objects, 'Deployment', `sb-switchboard-${c}`);
+      const volumes = (d.spec.template.spec.volumes ?? []).map((v) => v.name);
+      const mounts = (container(d).volumeMounts ?? []).map((m) => m.mountPath);
+      expect(volumes).toContain('corp-ca');
+      expect(mounts).toContain('/etc/ssl/corp');
+      if (c === 'auth') expect(mounts).toContain('/var/auth');
+      else expect(volumes).not.toContain('auth-extra');
+    }
+    expect((await validateManifests(objects)).filter((f) => !f.ok)).toEqual([]);
+  });
+
+  it('NetworkPolicy: NATS accepts only this release, and helm test reaches every component', async () => {
+    type Policy = Manifest & {
+      spec: { podSelector: Obj; ingress: Array<{ ports: Array<{ port: number | string }>; from?: Obj[] }> };
+    };
+    const objects = await render({
+      values: [join(chart, 'ci/full-values.yaml')],
+      set: { 'nats.enabled': true },
+    });
+    const nats = find<Policy>(objects, 'NetworkPolicy', 'sb-switchboard-nats');
+    expect(nats.spec.podSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'sb' },
+    });
+    const client = nats.spec.ingress.find((r) => r.ports.some((p) => p.port === 4222));
+    expect(client?.from).toEqual([
+      {
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/name': 'switchboard', 'app.kubernetes.io/instance': 'sb' },
+          matchExpressions: [
+            {
+              key: 'app.kubernetes.io/component',
+              operator: 'In',
+              values: ['edge', 'auth', 'router', 'presence', 'api'],
+            },
+          ],
+        },
+      },
+    ]);
+    const routes = nats.spec.ingress.find((r) => r.ports.some((p) => p.port === 6222));
+    expect(routes?.from).toEqual([{ podSelector: nats.spec.podSelector }]);
+    const testPod = find(objects, 'Pod', 'sb-switchboard-test') as Manifest & {
+      metadata: { labels: Record<string, string> };
+      spec: { enableServiceLinks?: boolean };
+    };
+    expect(testPod.spec.enableServiceLinks).toBe(false);
+    for (const c of COMPONENTS) {
+      const policy = find<Policy>(objects, 'NetworkPolicy', `sb-switchboard-${c}`);
+      const admitsTest = policy.spec.ingress.filter((r) =>
+        (r.from ?? []).some((peer) => {
+          const labels = (peer['podSelector'] as { matchLabels?: Record<string, string> } | undefined)
+            ?.matchLabels;
+          return (
+            labels !== undefined &&
+            Object.entries(labels).every(([k, v]) => testPod.metadata.labels[k] === v) &&
+            peer['namespaceSelector'] === undefined
+          );
+        }),
+      );
+      const ports = admitsTest.flatMap((r) => r.ports.map((p) => p.port));
+      expect(ports, c).toContain('http');
+      if (c === 'edge') expect(ports).toContain('ws');
+    }
+    expect((await validateManifests(objects)).filter((f) => !f.ok)).toEqual([]);
+  });
+
+  it('dependencies are vendored: the checkout renders offline, NATS 2.x with 3 nodes, Valkey with auth and a volume', async () => {
+    const lock = parse(readFileSync(join(CHART_DIR, 'Chart.lock'), 'utf8')) as {
+      dependencies: Array<{ name: string; version: string }>;
+    };
+    const nats = lock.dependencies.find((d) => d.name === 'nats');
+    expect(nats?.version).toMatch(/^2\./);
+    for (const d of lock.dependencies) {
+      expect(readdirSync(join(CHART_DIR, 'charts'))).toContain(`${d.name}-${d.version}.tgz`);
+    }
+    // The checkout itself, not a staged copy: what `helm template ./helm/switchboard` sees.
+    const objects = parseManifests(
+      await helmTemplate(helm!, CHART_DIR, { set: { 'nats.enabled': true, 'valkey.enabled': true } }),
+    );
+    const sts = find(objects, 'StatefulSet', 'sb-nats') as Manifest & { spec: { replicas: number } };
+    expect(sts.spec.replicas).toBe(3);
+    const valkey = find(objects, 'Deployment', 'sb-valkey') as Manifest & {
+      spec: { strategy: { type: string }; template: { spec: PodSpec } };
+    };
+    expect(valkey.spec.strategy.type).toBe('Recreate');
+    expect(JSON.stringify(valkey.spec.template.spec.volumes)).toContain('persistentVolumeClaim');
+    expect(JSON.stringify(valkey.spec.template.spec.volumes)).toContain('sb-valkey-users');
+    expect(find(objects, 'PersistentVolumeClaim', 'sb-valkey')).toBeDefined();
+    const config = find(objects, 'ConfigMap', 'sb-valkey-config') as Manifest & {
+      data: Record<string, string>;
+    };
+    expect(Object.values(config.data).join('\n')).toContain('maxmemory-policy noeviction');
+  });
+
+  it('values the API server would take but that cannot work are refused, naming the key to fix', async () => {
+    const hpa = { 'edge.autoscaling.enabled': true, 'serviceMonitor.enabled': true };
+    await expect(
+      render({ set: { ...hpa, 'edge.autoscaling.minReplicas': 5, 'edge.autoscaling.maxReplicas': 3 } }),
+    ).rejects.toThrow(
+      /edge\.autoscaling\.minReplicas \(5\) is greater than edge\.autoscaling\.maxReplicas \(3\)/,
+    );
+    await expect(
+      render({ set: { 'router.autoscaling.enabled': true, 'router.autoscaling.minReplicas': 11 } }),
+    ).rejects.toThrow(
+      /router\.autoscaling\.minReplicas \(11\) is greater than router\.autoscaling\.maxReplicas \(10\)/,
+    );
+    await expect(
+      render({ set: { ...hpa, 'edge.autoscaling.targetConnectionsPerPod': 12000 } }),
+    ).rejects.toThrow(/targetConnectionsPerPod \(12000\) is above the default SB_MAX_CONNECTIONS \(10000\)/);
+    await expect(
+      render({
+        set: {
+          ...hpa,
+          'edge.config.SB_MAX_CONNECTIONS': 3000,
+          'edge.autoscaling.targetConnectionsPerPod': 4000,
+        },
+      }),
+    ).rejects.toThrow(/above edge\.config\.SB_MAX_CONNECTIONS \(3000\)/);
+    await expect(render({ set: { 'edge.drain.windowSeconds': 0 } })).rejects.toThrow(
+      /edge\/drain\/windowSeconds/,
+    );
+    await expect(render({ set: { ...hpa, 'edge.autoscaling.scaleDown.periodSeconds': 30 } })).rejects.toThrow(
+      /edge\.autoscaling\.scaleDown\.periodSeconds \(30\) is shorter than the edge pods' termination grace period \(55 s\)/,
+    );
+    // Autoscaling on a metric nothing scrapes would never scale: a ServiceMonitor, or say so.
+    await expect(render({ set: { 'edge.autoscaling.enabled': true } })).rejects.toThrow(
+      /serviceMonitor\.enabled=true, or edge\.autoscaling\.metricsScrapedElsewhere=true/,
+    );
+    const elsewhere = await render({
+      set: { 'edge.autoscaling.enabled': true, 'edge.autoscaling.metricsScrapedElsewhere': true },
+    });
+    expect(find(elsewhere, 'HorizontalPodAutoscaler', 'sb-switchboard-edge')).toBeDefined();
+    await expect(render({ set: { 'auth.pdb.minAvailable': 2 } })).rejects.toThrow(
+      /auth\.pdb\.minAvailable \(2\)/,
+    );
+  });
+
+  it('a setting the chart owns is reported at its own key, not at another component', async () => {
+    const error = await render({ set: { 'config.SB_BUS': 'memory' } }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(error).toMatch(/SB_BUS/);
+    expect(error).toMatch(/'\/config'/);
+    expect(error).not.toMatch(/'\/(edge|auth|router|presence|api)'/);
+    const perComponent = await render({ set: { 'presence.config.SB_STORE': 'memory' } }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(perComponent).toMatch(/'\/presence\/config'/);
+  });
+
+  it('rollout pacing: the default rollout drains one edge per drain window', async () => {
+    const objects = await render();
+    const edge = find<Deployment>(objects, 'Deployment', 'sb-switchboard-edge');
+    const values = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
+      edge: { drain: { windowSeconds: number }; autoscaling: { maxReplicas: number } };
+    };
+    const window = values.edge.drain.windowSeconds;
+    // Edges stopped per rollout step, and steps within one drain window, at the largest size.
+    const replicas = values.edge.autoscaling.maxReplicas;
+    const resolve = (v: number | string | undefined, roundUp: boolean) =>
+      typeof v === 'string'
+        ? (roundUp ? Math.ceil : Math.floor)((Number.parseInt(v, 10) / 100) * replicas)
+        : (v ?? 0);
+    const perStep =
+      resolve(edge.spec.strategy?.rollingUpdate?.maxSurge, true) +
+      resolve(edge.spec.strategy?.rollingUpdate?.maxUnavailable, false);
+    const stepsPerWindow = Math.ceil(window / Math.max(edge.spec.minReadySeconds ?? 0, 1));
+    expect(perStep * stepsPerWindow).toBeLessThanOrEqual(1);
+    // A longer drain window slows the rollout with it.
+    const longer = await render({ set: { 'edge.drain.windowSeconds': 120 } });
+    expect(find<Deployment>(longer, 'Deployment', 'sb-switchboard-edge').spec.minReadySeconds).toBe(120);
+  });
+
+  it('NOTES.txt mints test tokens with the CLI the image ships (switchboard.mjs)', async () => {
+    const notes = readFileSync(join(chart, 'templates/NOTES.txt'), 'utf8');
+    expect(notes).not.toContain('token.mjs');
+    expect(notes).toContain('/app/switchboard.mjs token');
+    expect(ENTRIES['switchboard']).toBeDefined();
+  });
+
+  it('the image is built on a supported Node (24)', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(/ARG NODE_IMAGE=node:(\d+)/.exec(dockerfile)?.[1]).toBe('24');
+  });
+
+  it('docs/kubernetes.md: no --reuse-values, alerts only on label values the edge emits', () => {
+    const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+    // --reuse-values skips new chart defaults: no command in the guide uses it.
+    const commands = doc.split('\n').filter((line) => /^\s*(helm|kubectl) /.test(line));
+    expect(commands.filter((line) => line.includes('--reuse-values'))).toEqual([]);
+    const edgeDir = join(ROOT, 'packages/edge/src');
+    const edgeSource = readdirSync(edgeDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => readFileSync(join(edgeDir, f), 'utf8'))
+      .join('\n');
+    const emitted = new Set([
+      'accepted',
+      ...[...edgeSource.matchAll(/result: '(\w+)'/g)].map((m) => `rejected_${m[1]}`),
+    ]);
+    const matchers = [...doc.matchAll(/upgrades_total\{result(=~|!~|=|!=)"([^"]+)"\}/g)];
+    expect(matchers.length).toBeGreaterThan(0);
+    for (const [, op, value] of matchers) {
+      const re = new RegExp(`^(?:${value})$`);
+      const hits = [...emitted].filter((v) => (op!.includes('~') ? re.test(v) : v === value));
+      // An alert must be able to select something and must not select everything.
+      if (op === '=' || op === '=~') expect(hits.length, `${op}"${value}"`).toBeGreaterThan(0);
+      else expect(hits.length, `${op}"${value}"`).toBeLessThan(emitted.size);
     }
   });
 

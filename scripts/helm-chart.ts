@@ -1,18 +1,14 @@
 /**
  * Helpers for checking the Helm chart offline (scripts/helm-check.sh and the template tests in
- * scripts/helm-chart.test.ts): where the helm binary is, and a staged copy of the chart whose
- * charts/ holds empty stand-ins for the optional NATS and Valkey dependencies.
- *
- * Why stand-ins: Helm refuses to lint or render a chart whose Chart.yaml lists dependencies
- * missing from charts/ — even disabled ones — and the real charts cannot be downloaded here.
- * The stand-ins carry only a Chart.yaml with the dependency's name and a version in range, so
- * everything of ours renders as it would with the real charts; what the real charts render
- * themselves is not checked. Users run `helm dependency build helm/switchboard` instead.
+ * scripts/helm-chart.test.ts): where the helm binary is, and a staged copy of the chart (the
+ * tests write preview templates into it; the checkout stays untouched). The NATS and Valkey
+ * dependencies are vendored in helm/switchboard/charts/ (pinned by Chart.lock), so the copy
+ * renders exactly what `helm install` would, dependencies included.
  *
  * CLI: `tsx scripts/helm-chart.ts stage <dir>` prints the staged chart's path.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +44,7 @@ export function findHelm(env: NodeJS.ProcessEnv = process.env): string | undefin
 interface Dependency {
   name: string;
   version: string;
+  repository: string;
   condition?: string;
 }
 
@@ -57,22 +54,10 @@ export function chartDependencies(chartDir = CHART_DIR): Dependency[] {
   return chart.dependencies ?? [];
 }
 
-/** Copies the chart to `dir` and writes the dependency stand-ins; returns the staged chart's path. */
+/** Copies the chart, vendored dependencies included, to `dir`; returns the staged chart's path. */
 export function stageChart(dir: string, chartDir = CHART_DIR): string {
   const staged = join(dir, 'switchboard');
   cpSync(chartDir, staged, { recursive: true });
-  // Dependencies fetched by `helm dependency build` in the checkout would clash with the stand-ins.
-  rmSync(join(staged, 'charts'), { recursive: true, force: true });
-  rmSync(join(staged, 'Chart.lock'), { force: true });
-  for (const dep of chartDependencies(chartDir)) {
-    const lowest = /(\d+\.\d+\.\d+)/.exec(dep.version)?.[1] ?? '0.0.0';
-    const stub = join(staged, 'charts', dep.name);
-    mkdirSync(join(stub, 'templates'), { recursive: true });
-    writeFileSync(
-      join(stub, 'Chart.yaml'),
-      `apiVersion: v2\nname: ${dep.name}\nversion: ${lowest}\ndescription: stand-in for offline checks (see scripts/helm-chart.ts)\n`,
-    );
-  }
   return staged;
 }
 
@@ -83,6 +68,8 @@ export interface RenderOptions {
   namespace?: string;
   /** Render one template only (`--show-only`). */
   showOnly?: string;
+  /** The Kubernetes version to render for (default KUBE_VERSION). */
+  kubeVersion?: string;
 }
 
 /** `helm template` of a staged chart; rejects with helm's stderr when rendering fails. */
@@ -98,7 +85,7 @@ export async function helmTemplate(
     '--namespace',
     options.namespace ?? 'realtime',
     '--kube-version',
-    KUBE_VERSION,
+    options.kubeVersion ?? KUBE_VERSION,
   ];
   for (const file of options.values ?? []) args.push('--values', file);
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${value}`);

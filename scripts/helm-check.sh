@@ -8,7 +8,8 @@
 #        the KEDA, Prometheus Operator and Gateway API resources): required fields, types, enums;
 #      - scripts/k8s-strict: strict decoding into the Kubernetes API's Go types (unknown and
 #        duplicate fields, wrong types), as the API server's strict field validation does.
-# The template unit tests (scripts/helm-chart.test.ts, run by `pnpm test`) use the same helm.
+# The template unit tests (scripts/helm-chart.test.ts, run by `pnpm test`) use the same helm; the
+# vendored NATS and Valkey charts (helm/switchboard/charts) are rendered with ours.
 #
 # Environment: SWITCHBOARD_CACHE (default ~/.cache/switchboard) holds bin/helm and the checker.
 set -euo pipefail

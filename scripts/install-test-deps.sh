@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests start for real, when they are missing:
 # nats-server and redis-server (cluster-mode tests), haproxy (the multi-edge fault tests)
-# and chromium (the browser test).
+# chromium (the browser test) and etcd (the kube-apiserver of scripts/k8s-chart-test.sh).
 set -euo pipefail
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test dependencies present: nats-server, redis-server, haproxy, chromium"
+  echo "test dependencies present: nats-server, redis-server, haproxy, chromium, etcd"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -159,6 +159,56 @@ The Secret holding SB_JWT_SECRETS (key "jwt-secrets"): jwt.existingSecret, else 
 {{- if .Values.apiKeys.existingSecret }}{{ .Values.apiKeys.existingSecretKey }}{{ else }}api-keys{{ end }}
 {{- end }}
 
+{{/*
+A value the chart generates once: the one already stored in Secret `name` under `key`, else —
+when Helm talks to a cluster (install, upgrade, --dry-run=server) — a new random one, which
+the next upgrade then finds and keeps. Under `helm template` (Argo CD, Flux's post-renderers,
+client dry-runs) there is no cluster to read, and a random value would change on every render
+and every sync: the result is empty and the Secret is not rendered (give the value or an
+existingSecret instead; docs/kubernetes.md). Call with (dict "root" $ "name" … "key" … "length" n).
+*/}}
+{{- define "switchboard.generatedValue" -}}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name }}
+{{- if and $existing $existing.data (index $existing.data .key) }}
+{{- index $existing.data .key | b64dec }}
+{{- else if include "switchboard.clusterReachable" .root }}
+{{- randAlphaNum (int .length) }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when templates are rendered against a cluster. Listing Secrets of the release namespace
+needs no permission beyond Helm's own (it stores releases there); it answers with a list, empty
+or not, while `helm template` answers every lookup with an empty map.
+*/}}
+{{- define "switchboard.clusterReachable" -}}
+{{- if lookup "v1" "Secret" .Release.Namespace "" }}true{{ end }}
+{{- end }}
+
+{{/*
+What a Deployment's checksum annotation for a chart-managed Secret covers: the values given,
+or "generated" for a value generated once (it never changes afterwards, and a random draw must
+not reach the pod template — every render would roll the pods).
+*/}}
+{{- define "switchboard.secretSource" -}}
+{{- if . }}{{ toJson . }}{{ else }}generated{{ end }}
+{{- end }}
+
+{{/*
+The Secret with the password of the Valkey dependency's "default" user (key "default"):
+valkey.auth.usersExistingSecret, by default <release>-valkey-users, which the chart generates.
+Empty when the dependency is off or runs without auth.
+*/}}
+{{- define "switchboard.valkeyPasswordSecretName" -}}
+{{- if and .Values.valkey.enabled .Values.valkey.auth .Values.valkey.auth.enabled .Values.valkey.auth.usersExistingSecret }}
+{{- tpl .Values.valkey.auth.usersExistingSecret . }}
+{{- end }}
+{{- end }}
+
+{{- define "switchboard.generatedValkeySecretName" -}}
+{{- printf "%s-valkey-users" .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{/* ---- edge drain ------------------------------------------------------------------------- */}}
 
 {{/*
@@ -177,16 +227,23 @@ hand. Kubernetes kills the pod when the grace runs out, drain or not, so a small
 
 {{/* ---- shared pod parts ------------------------------------------------------------------- */}}
 
-{{/* Default spread of one component over zones and nodes, unless the component sets its own. */}}
+{{/*
+Default spread of one component over zones and nodes, unless the component sets its own:
+never two more on one node than on another (DoNotSchedule: two edges of a pair never share
+a node, so one node failure cannot take both), zones balanced when possible (ScheduleAnyway:
+a cluster in one zone, or a zone out of capacity, still schedules). pod-template-hash keeps a
+rollout's new pods from being counted against the old ones.
+*/}}
 {{- define "switchboard.topologySpread" -}}
 {{- $c := index .root.Values .component }}
+{{- $spread := .root.Values.topologySpread }}
 {{- if $c.topologySpreadConstraints }}
 {{ toYaml $c.topologySpreadConstraints }}
-{{- else if .root.Values.topologySpread.enabled }}
-{{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
-- maxSkew: {{ $.root.Values.topologySpread.maxSkew }}
-  topologyKey: {{ $key }}
-  whenUnsatisfiable: {{ $.root.Values.topologySpread.whenUnsatisfiable }}
+{{- else if $spread.enabled }}
+{{- range $pair := list (list "topology.kubernetes.io/zone" $spread.zones) (list "kubernetes.io/hostname" $spread.nodes) }}
+- maxSkew: {{ (index $pair 1).maxSkew }}
+  topologyKey: {{ index $pair 0 }}
+  whenUnsatisfiable: {{ (index $pair 1).whenUnsatisfiable }}
   labelSelector:
     matchLabels:
       {{- include "switchboard.selectorLabels" $ | nindent 6 }}
@@ -219,4 +276,52 @@ scaleDown:
     - type: Pods
       value: {{ .scaleDown.pods }}
       periodSeconds: {{ .scaleDown.periodSeconds }}
+{{- end }}
+
+{{/* ---- bus credentials -------------------------------------------------------------------- */}}
+
+{{/*
+The credential and CA files of one component's NATS and Redis connections, as a JSON list of
+{env, secret, key, path}: each is a key of a Secret you manage, mounted read-only under
+/etc/switchboard/bus/<path> and named by its SB_*_FILE variable. Only what the values set is
+there (nothing by default): the running release's config loader refuses SB_* variables it does
+not know, so these stay out until they are used. Redis files go to auth, router and presence
+only (edge and api have no Redis link). Call with (dict "root" $ "component" "edge").
+*/}}
+{{- define "switchboard.busFiles" -}}
+{{- $root := .root }}
+{{- $c := index $root.Values .component }}
+{{- $files := list }}
+{{- with $c.natsAuth }}
+{{- with .password }}{{ $files = append $files (dict "env" "SB_NATS_PASSWORD_FILE" "secret" .secretName "key" .key "path" "nats-password") }}{{ end }}
+{{- with .creds }}{{ $files = append $files (dict "env" "SB_NATS_CREDS_FILE" "secret" .secretName "key" .key "path" "nats.creds") }}{{ end }}
+{{- with .nkeySeed }}{{ $files = append $files (dict "env" "SB_NATS_NKEY_SEED_FILE" "secret" .secretName "key" .key "path" "nats-nkey.seed") }}{{ end }}
+{{- with .clientCert }}
+{{- $files = append $files (dict "env" "SB_NATS_CERT_FILE" "secret" .secretName "key" (.certKey | default "tls.crt") "path" "nats-tls.crt") }}
+{{- $files = append $files (dict "env" "SB_NATS_KEY_FILE" "secret" .secretName "key" (.keyKey | default "tls.key") "path" "nats-tls.key") }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.natsCA }}{{ $files = append $files (dict "env" "SB_NATS_CA_FILE" "secret" .secretName "key" (.key | default "ca.crt") "path" "nats-ca.crt") }}{{ end }}
+{{- if has .component (list "auth" "router" "presence") }}
+{{- with $c.redisAuth }}
+{{- with .password }}{{ $files = append $files (dict "env" "SB_REDIS_PASSWORD_FILE" "secret" .secretName "key" .key "path" "redis-password") }}{{ end }}
+{{- with .clientCert }}
+{{- $files = append $files (dict "env" "SB_REDIS_CERT_FILE" "secret" .secretName "key" (.certKey | default "tls.crt") "path" "redis-tls.crt") }}
+{{- $files = append $files (dict "env" "SB_REDIS_KEY_FILE" "secret" .secretName "key" (.keyKey | default "tls.key") "path" "redis-tls.key") }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.redisCA }}{{ $files = append $files (dict "env" "SB_REDIS_CA_FILE" "secret" .secretName "key" (.key | default "ca.crt") "path" "redis-ca.crt") }}{{ end }}
+{{- end }}
+{{- toJson $files }}
+{{- end }}
+
+{{/* The plain-value bus variables (user names) of one component, as a JSON object. */}}
+{{- define "switchboard.busUsers" -}}
+{{- $c := index .root.Values .component }}
+{{- $users := dict }}
+{{- with $c.natsAuth }}{{ with .user }}{{ $_ := set $users "SB_NATS_USER" . }}{{ end }}{{ end }}
+{{- if has .component (list "auth" "router" "presence") }}
+{{- with $c.redisAuth }}{{ with .user }}{{ $_ := set $users "SB_REDIS_USER" . }}{{ end }}{{ end }}
+{{- end }}
+{{- toJson $users }}
 {{- end }}
