@@ -139,7 +139,7 @@ export interface DisconnectedEvent {
   /** When `reconnect`: the delay before the next attempt, ms. */
   delayMs?: number;
   /** What went wrong, when something did. */
-  error?: SwitchboardError;
+  error?: SwitchboardError | undefined;
 }
 export interface JoinedEvent {
   room: string;
@@ -243,7 +243,7 @@ interface PublishJob {
 interface Pending {
   readonly id: number;
   readonly op: RequestOp;
-  timer?: Timer;
+  timer?: Timer | undefined;
   readonly job?: PublishJob;
   onResult(result: unknown): void;
   onError(error: RequestError): void;
@@ -271,9 +271,9 @@ interface RoomEntry {
   /** Pushes that arrived while the join was in flight; replayed after its reply. */
   early: MessagePush[] | undefined;
   waiters: Waiter<JoinInfo>[];
-  gapTimer?: Timer;
+  gapTimer?: Timer | undefined;
   gapFetching: boolean;
-  retryTimer?: Timer;
+  retryTimer?: Timer | undefined;
   retryAttempt: number;
 }
 
@@ -646,7 +646,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    * per-connection timer, hands unacknowledged publishes back to the queue, then either
    * schedules a reconnect or stops for good.
    */
-  #dropConnection(close: { code: number; reason: string; error?: SwitchboardError }): void {
+  #dropConnection(close: { code: number; reason: string; error?: SwitchboardError | undefined }): void {
     this.#generation += 1;
     const socket = this.#socket;
     this.#socket = undefined;
