@@ -3,13 +3,8 @@ import { parseArgs } from 'node:util';
 import { mintToken } from '@switchboard/auth';
 import type { JsonValue, MessagePush, PresencePush } from '@switchboard/protocol';
 import { DEV_API_KEY, DEV_JWT_SECRET } from '@switchboard/runtime';
-import {
-  ErrorCode,
-  GrpcServerClient,
-  NatsServerClient,
-  type ServerApi,
-  SwitchboardApiError,
-} from '@switchboard/server-sdk';
+import { ErrorCode, GrpcServerClient, type ServerApi, SwitchboardApiError } from '@switchboard/server-sdk';
+import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import WebSocket from 'ws';
 import { historyLines, infoTable, members, roomsTable, table } from './format.js';
 

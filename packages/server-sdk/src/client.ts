@@ -1,5 +1,4 @@
 import {
-  ApiCore,
   type BroadcastInput,
   type BroadcastRoomResult,
   broadcastSchema,
@@ -27,8 +26,8 @@ import {
   validate,
   type Wire,
 } from '@switchboard/api';
-import type { Bus } from '@switchboard/runtime';
 import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
+import { pages } from './pages.js';
 
 /** Per call: how long to wait for the answer (default: the client's). */
 export interface CallOptions {
@@ -168,102 +167,4 @@ export class GrpcServerClient implements ServerApi {
   async close(): Promise<void> {
     this.#channel.close();
   }
-}
-
-export interface NatsTransportOptions {
-  /** A connected bus (e.g. your service's `NatsBus`); the client does not close it. */
-  bus: Bus;
-  /** Request timeout (default 5 s). */
-  timeoutMs?: number;
-}
-
-/**
- * The server API straight over NATS, for internal services already on the bus: a publish is one
- * request to `sb.api.publish` (no extra hop through an API node). Same inputs, validation and
- * errors as gRPC. `info` needs an API node's heartbeat table: use gRPC for it.
- */
-export class NatsServerClient implements ServerApi {
-  readonly #core: ApiCore;
-  readonly #close: () => Promise<void>;
-
-  constructor(options: NatsTransportOptions & { onClose?: () => Promise<void> }) {
-    this.#core = new ApiCore({ bus: options.bus, timeoutMs: options.timeoutMs ?? 5_000 });
-    this.#close = options.onClose ?? (async () => {});
-  }
-
-  /** Connects its own NATS connection (closed by `close()`). */
-  static async connect(options: {
-    servers: string | string[];
-    name?: string;
-    timeoutMs?: number;
-  }): Promise<NatsServerClient> {
-    const { NatsBus } = await import('@switchboard/runtime/nats');
-    const bus = await NatsBus.connect({
-      servers: options.servers,
-      name: options.name ?? 'switchboard-server-sdk',
-    });
-    return new NatsServerClient({
-      bus,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      onClose: () => bus.close(),
-    });
-  }
-
-  publish(input: PublishInput, options?: CallOptions) {
-    return this.#core.publish(input, options);
-  }
-  broadcast(input: BroadcastInput, options?: CallOptions) {
-    return this.#core.broadcast(input, options);
-  }
-  publishToUser(input: PublishToUserInput, options?: CallOptions) {
-    return this.#core.publishToUser(input, options);
-  }
-  presence(room: string, options?: CallOptions) {
-    return this.#core.presence({ room }, options);
-  }
-  presenceStats(room: string, options?: CallOptions) {
-    return this.#core.presenceStats({ room }, options);
-  }
-  history(input: HistoryInput, options?: CallOptions) {
-    return this.#core.history(input, options);
-  }
-  disconnect(input: DisconnectInput) {
-    return this.#core.disconnect(input);
-  }
-  subscribe(input: SubscribeInput) {
-    return this.#core.subscribe(input);
-  }
-  unsubscribe(input: SubscribeInput) {
-    return this.#core.unsubscribe(input);
-  }
-  rooms(input: RoomsInput = {}, options?: CallOptions) {
-    return this.#core.rooms(input, options);
-  }
-  allRooms(options?: CallOptions & { pageSize?: number }) {
-    return pages(this, options);
-  }
-  async info(): Promise<InfoResult> {
-    return this.#core.info();
-  }
-  close(): Promise<void> {
-    return this.#close();
-  }
-}
-
-async function* pages(
-  api: Pick<ServerApi, 'rooms'>,
-  options: (CallOptions & { pageSize?: number }) | undefined,
-): AsyncGenerator<RoomsPage['rooms'][number]> {
-  let cursor: string | undefined;
-  do {
-    const page = await api.rooms(
-      {
-        ...(cursor !== undefined ? { cursor } : {}),
-        ...(options?.pageSize ? { limit: options.pageSize } : {}),
-      },
-      options,
-    );
-    yield* page.rooms;
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
 }

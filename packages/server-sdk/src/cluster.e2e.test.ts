@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Cluster, openSocket, startCluster } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcServerClient, NatsServerClient } from './index.js';
+import { GrpcServerClient } from './index.js';
+import { NatsServerClient } from './nats.js';
 
 /**
  * The API service as its own process (`services/api/src/main.ts`) in a real cluster: two edge
