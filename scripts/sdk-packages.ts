@@ -2,7 +2,8 @@
  * The published packages: built, packed and checked together. `tsx scripts/sdk-packages.ts`
  * packs them into `--out` (default `.tmp/sdk-packs`); `--publish-dry-run` then runs
  * `pnpm publish --dry-run` on each (pnpm, not npm: pnpm applies `publishConfig.exports`);
- * `--size` prints the client's browser sizes and fails above the budget.
+ * `--size` prints the client's browser sizes and fails above the budget. The tarballs are
+ * always checked with publint.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +69,23 @@ export async function publishDryRun(): Promise<void> {
   }
 }
 
+/**
+ * publint on each tarball (exports that point at missing files, wrong extensions for the
+ * module type, …); returns its errors and warnings as text, empty when there are none.
+ */
+export async function lintPacks(tarballs: Record<SdkPackage, string>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, file] of Object.entries(tarballs)) {
+    const data = await readFile(file);
+    const tarball = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    const { messages, pkg } = await publint({ pack: { tarball }, level: 'warning', strict: true });
+    for (const message of messages) {
+      problems.push(`${name}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`);
+    }
+  }
+  return problems;
+}
+
 export interface BundleSize {
   file: string;
   bytes: number;
@@ -102,6 +122,9 @@ async function main(): Promise<void> {
   });
   const tarballs = await packSdk(resolve(values.out));
   for (const [name, file] of Object.entries(tarballs)) console.log(`${name}: ${file}`);
+  const problems = await lintPacks(tarballs);
+  for (const problem of problems) console.error(problem);
+  if (problems.length > 0) process.exitCode = 1;
   if (values['publish-dry-run']) await publishDryRun();
   if (values.size) {
     const sizes = await clientBrowserSizes();
