@@ -28,7 +28,8 @@ client.on('disconnected', (event: DisconnectedEvent) => {
 
 export async function publishBoth(): Promise<number> {
   const input: PublishInput = { room: 'chat:lobby', event: 'say', data: { text: 'hi' } };
-  const grpc = new GrpcServerClient({ url: 'localhost:50051', apiKey: 'key', tls: false });
+  // As the docs write it: optional settings straight from the environment (string | undefined).
+  const grpc = new GrpcServerClient({ url: 'localhost:50051', apiKey: process.env['SWITCHBOARD_API_KEY'] });
   try {
     return (await grpc.publish(input, { timeoutMs: 1_000 })).offset;
   } catch (error) {

@@ -30,8 +30,10 @@ import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
 import { pages } from './pages.js';
 
 /** Per call: how long to wait for the answer (default: the client's). */
+// Optional fields of the public types also take `undefined`, so apps compiled with
+// `exactOptionalPropertyTypes` can pass what they hold (e.g. `process.env.X`) as it is.
 export interface CallOptions {
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Every server API operation; both transports implement it with the same inputs and errors. */
@@ -47,7 +49,9 @@ export interface ServerApi {
   unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void>;
   rooms(input?: RoomsInput, options?: CallOptions): Promise<RoomsPage>;
   /** Every room with members, following the cursor page by page. */
-  allRooms(options?: CallOptions & { pageSize?: number }): AsyncGenerator<RoomsPage['rooms'][number]>;
+  allRooms(
+    options?: CallOptions & { pageSize?: number | undefined },
+  ): AsyncGenerator<RoomsPage['rooms'][number]>;
   info(options?: CallOptions): Promise<InfoResult>;
   close(): Promise<void>;
 }
@@ -149,7 +153,7 @@ export class GrpcServerClient implements ServerApi {
     );
   }
 
-  allRooms(options?: CallOptions & { pageSize?: number }) {
+  allRooms(options?: CallOptions & { pageSize?: number | undefined }) {
     return pages(this, options);
   }
 
@@ -160,7 +164,7 @@ export class GrpcServerClient implements ServerApi {
   }
 
   /** `grpc.health.v1.Health/Check`: SERVING, NOT_SERVING (no API key needed). */
-  async health(options?: { service?: string }): Promise<string> {
+  async health(options?: { service?: string | undefined }): Promise<string> {
     return (await this.#channel.health(options?.service ?? '')).status;
   }
 

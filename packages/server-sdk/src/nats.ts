@@ -22,7 +22,7 @@ export interface NatsTransportOptions {
   /** A connected bus (e.g. a Switchboard service's `NatsBus`); the client does not close it. */
   bus: Bus;
   /** Request timeout (default 5 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -42,8 +42,8 @@ export class NatsServerClient implements ServerApi {
   /** Connects its own NATS connection (closed by `close()`). */
   static async connect(options: {
     servers: string | string[];
-    name?: string;
-    timeoutMs?: number;
+    name?: string | undefined;
+    timeoutMs?: number | undefined;
   }): Promise<NatsServerClient> {
     const { NatsLink } = await import('./nats-link.js');
     const bus = await NatsLink.connect({
@@ -87,7 +87,7 @@ export class NatsServerClient implements ServerApi {
   rooms(input: RoomsInput = {}, options?: CallOptions) {
     return this.#core.rooms(input, options);
   }
-  allRooms(options?: CallOptions & { pageSize?: number }) {
+  allRooms(options?: CallOptions & { pageSize?: number | undefined }) {
     return pages(this, options);
   }
   async info(): Promise<InfoResult> {

@@ -4,7 +4,7 @@ import type { CallOptions, ServerApi } from './client.js';
 /** Every room with members, following the `rooms` cursor page by page. */
 export async function* pages(
   api: Pick<ServerApi, 'rooms'>,
-  options: (CallOptions & { pageSize?: number }) | undefined,
+  options: (CallOptions & { pageSize?: number | undefined }) | undefined,
 ): AsyncGenerator<RoomsPage['rooms'][number]> {
   let cursor: string | undefined;
   do {
