@@ -80,7 +80,9 @@ beforeAll(async () => {
     { cwd: project, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
   );
   sb = await startSwitchboard({ backends: 'nats+redis' });
-}, 600_000);
+  // Packing builds the three packages (the server SDK's bundled declarations take minutes on a
+  // loaded machine); CI packs beforehand and passes SB_SDK_PACKS.
+}, 1_200_000);
 
 afterAll(async () => {
   await sb?.stop();
