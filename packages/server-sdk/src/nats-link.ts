@@ -55,7 +55,12 @@ export class NatsLink implements Bus {
       const nc = await connect({
         servers: options.servers,
         name: options.name,
+        // The services' bus settings: retry every second (plus jitter) forever, give up on one
+        // attempt after 5 s, and declare a silent link dead after two unanswered pings.
         maxReconnectAttempts: -1,
+        reconnectTimeWait: 1_000,
+        reconnectJitter: 500,
+        timeout: 5_000,
         pingInterval: 20_000,
         maxPingOut: 2,
       });
