@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { GrpcServerClient, NatsServerClient } from '@switchboard/server-sdk';
+import { GrpcServerClient } from '@switchboard/server-sdk';
+import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import { type Cluster, openSocket, startCluster } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

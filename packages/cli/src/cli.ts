@@ -3,13 +3,8 @@ import { parseArgs } from 'node:util';
 import { DEV_API_KEY } from '@switchboard/api/dev-key';
 import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
 import type { JsonValue, MessagePush, PresencePush } from '@switchboard/protocol';
-import {
-  ErrorCode,
-  GrpcServerClient,
-  NatsServerClient,
-  type ServerApi,
-  SwitchboardApiError,
-} from '@switchboard/server-sdk';
+import { ErrorCode, GrpcServerClient, type ServerApi, SwitchboardApiError } from '@switchboard/server-sdk';
+import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import WebSocket from 'ws';
 import { historyLines, infoTable, members, roomsTable, table } from './format.js';
 

@@ -78,7 +78,7 @@ export class ConnectionClosedError extends SwitchboardError {
   readonly closeCode: number;
   readonly reason: string;
   readonly key: string | undefined;
-  constructor(closeCode: number, reason: string, options?: { cause?: unknown; key?: string }) {
+  constructor(closeCode: number, reason: string, options?: { cause?: unknown; key?: string | undefined }) {
     super('connection_closed', `connection closed for good: ${closeCode} ${reason}`, options);
     this.closeCode = closeCode;
     this.reason = reason;

@@ -25,7 +25,7 @@ export interface DisconnectedEvent {
   /** When `reconnect`: the delay before the next attempt, ms. */
   delayMs?: number;
   /** What went wrong, when something did. */
-  error?: SwitchboardError;
+  error?: SwitchboardError | undefined;
 }
 export interface JoinedEvent {
   room: string;

@@ -10,16 +10,18 @@ export interface Position {
 
 // ---- client → server commands -------------------------------------------------------------
 
+// Optional fields also admit `undefined`: commands are parsed with valibot's `optional`, and a
+// consumer with `exactOptionalPropertyTypes` can pass what it holds as-is.
 interface CommandBase {
   /** Correlates the reply. Any non-negative integer; replies echo it. */
-  id?: number;
+  id?: number | undefined;
 }
 export interface ConnectCommand extends CommandBase {
   op: 'connect';
   /** JWT. May be omitted only when the upgrade request carried `Authorization: Bearer`. */
-  token?: string;
+  token?: string | undefined;
   /** Free-form client name and version, for logs (`sb-js/0.1.0`). */
-  client?: string;
+  client?: string | undefined;
 }
 export interface RefreshCommand extends CommandBase {
   op: 'refresh';
@@ -29,7 +31,7 @@ export interface JoinCommand extends CommandBase {
   op: 'join';
   room: string;
   /** Recover messages published after this position. */
-  since?: Position;
+  since?: Position | undefined;
 }
 export interface LeaveCommand extends CommandBase {
   op: 'leave';
@@ -41,7 +43,7 @@ export interface PublishCommand extends CommandBase {
   event: string;
   data: JsonValue;
   /** Idempotency key: a retried publish with the same key is acknowledged, not repeated. */
-  key?: string;
+  key?: string | undefined;
 }
 export interface PresenceCommand extends CommandBase {
   op: 'presence';
@@ -50,9 +52,9 @@ export interface PresenceCommand extends CommandBase {
 export interface HistoryCommand extends CommandBase {
   op: 'history';
   room: string;
-  since?: Position;
-  limit?: number;
-  reverse?: boolean;
+  since?: Position | undefined;
+  limit?: number | undefined;
+  reverse?: boolean | undefined;
 }
 export interface PingCommand extends CommandBase {
   op: 'ping';

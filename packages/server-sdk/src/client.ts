@@ -1,5 +1,4 @@
 import {
-  ApiCore,
   type BroadcastInput,
   type BroadcastRoomResult,
   broadcastSchema,
@@ -27,12 +26,14 @@ import {
   validate,
   type Wire,
 } from '@switchboard/api';
-import type { Bus } from '@switchboard/bus';
 import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
+import { pages } from './pages.js';
 
 /** Per call: how long to wait for the answer (default: the client's). */
+// Optional fields of the public types also take `undefined`, so apps compiled with
+// `exactOptionalPropertyTypes` can pass what they hold (e.g. `process.env.X`) as it is.
 export interface CallOptions {
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Every server API operation; both transports implement it with the same inputs and errors. */
@@ -48,7 +49,9 @@ export interface ServerApi {
   unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void>;
   rooms(input?: RoomsInput, options?: CallOptions): Promise<RoomsPage>;
   /** Every room with members, following the cursor page by page. */
-  allRooms(options?: CallOptions & { pageSize?: number }): AsyncGenerator<RoomsPage['rooms'][number]>;
+  allRooms(
+    options?: CallOptions & { pageSize?: number | undefined },
+  ): AsyncGenerator<RoomsPage['rooms'][number]>;
   info(options?: CallOptions): Promise<InfoResult>;
   close(): Promise<void>;
 }
@@ -150,7 +153,7 @@ export class GrpcServerClient implements ServerApi {
     );
   }
 
-  allRooms(options?: CallOptions & { pageSize?: number }) {
+  allRooms(options?: CallOptions & { pageSize?: number | undefined }) {
     return pages(this, options);
   }
 
@@ -161,109 +164,11 @@ export class GrpcServerClient implements ServerApi {
   }
 
   /** `grpc.health.v1.Health/Check`: SERVING, NOT_SERVING (no API key needed). */
-  async health(options?: { service?: string }): Promise<string> {
+  async health(options?: { service?: string | undefined }): Promise<string> {
     return (await this.#channel.health(options?.service ?? '')).status;
   }
 
   async close(): Promise<void> {
     this.#channel.close();
   }
-}
-
-export interface NatsTransportOptions {
-  /** A connected bus (e.g. your service's `NatsBus`); the client does not close it. */
-  bus: Bus;
-  /** Request timeout (default 5 s). */
-  timeoutMs?: number;
-}
-
-/**
- * The server API straight over NATS, for internal services already on the bus: a publish is one
- * request to `sb.api.publish` (no extra hop through an API node). Same inputs, validation and
- * errors as gRPC. `info` needs an API node's heartbeat table: use gRPC for it.
- */
-export class NatsServerClient implements ServerApi {
-  readonly #core: ApiCore;
-  readonly #close: () => Promise<void>;
-
-  constructor(options: NatsTransportOptions & { onClose?: () => Promise<void> }) {
-    this.#core = new ApiCore({ bus: options.bus, timeoutMs: options.timeoutMs ?? 5_000 });
-    this.#close = options.onClose ?? (async () => {});
-  }
-
-  /** Connects its own NATS connection (closed by `close()`). */
-  static async connect(options: {
-    servers: string | string[];
-    name?: string;
-    timeoutMs?: number;
-  }): Promise<NatsServerClient> {
-    const { NatsBus } = await import('@switchboard/bus/nats');
-    const bus = await NatsBus.connect({
-      servers: options.servers,
-      name: options.name ?? 'switchboard-server-sdk',
-    });
-    return new NatsServerClient({
-      bus,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      onClose: () => bus.close(),
-    });
-  }
-
-  publish(input: PublishInput, options?: CallOptions) {
-    return this.#core.publish(input, options);
-  }
-  broadcast(input: BroadcastInput, options?: CallOptions) {
-    return this.#core.broadcast(input, options);
-  }
-  publishToUser(input: PublishToUserInput, options?: CallOptions) {
-    return this.#core.publishToUser(input, options);
-  }
-  presence(room: string, options?: CallOptions) {
-    return this.#core.presence({ room }, options);
-  }
-  presenceStats(room: string, options?: CallOptions) {
-    return this.#core.presenceStats({ room }, options);
-  }
-  history(input: HistoryInput, options?: CallOptions) {
-    return this.#core.history(input, options);
-  }
-  disconnect(input: DisconnectInput) {
-    return this.#core.disconnect(input);
-  }
-  subscribe(input: SubscribeInput) {
-    return this.#core.subscribe(input);
-  }
-  unsubscribe(input: SubscribeInput) {
-    return this.#core.unsubscribe(input);
-  }
-  rooms(input: RoomsInput = {}, options?: CallOptions) {
-    return this.#core.rooms(input, options);
-  }
-  allRooms(options?: CallOptions & { pageSize?: number }) {
-    return pages(this, options);
-  }
-  async info(): Promise<InfoResult> {
-    return this.#core.info();
-  }
-  close(): Promise<void> {
-    return this.#close();
-  }
-}
-
-async function* pages(
-  api: Pick<ServerApi, 'rooms'>,
-  options: (CallOptions & { pageSize?: number }) | undefined,
-): AsyncGenerator<RoomsPage['rooms'][number]> {
-  let cursor: string | undefined;
-  do {
-    const page = await api.rooms(
-      {
-        ...(cursor !== undefined ? { cursor } : {}),
-        ...(options?.pageSize ? { limit: options.pageSize } : {}),
-      },
-      options,
-    );
-    yield* page.rooms;
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
 }

@@ -12,14 +12,17 @@ export interface GrpcTransportOptions {
   /** `host:port` of the server API (default port 50051). */
   url: string;
   /** Sent as `authorization: Bearer <key>`. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /**
    * TLS: `true` for the system roots, or PEM contents — `ca` to trust a private CA, `cert` and
    * `key` for a client certificate (mTLS). Default: plain text.
    */
-  tls?: boolean | { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  tls?:
+    | boolean
+    | { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined }
+    | undefined;
   /** Per-call deadline (default 10 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Unary calls to `switchboard.v1.Switchboard` and `grpc.health.v1.Health`, errors as `SwitchboardApiError`. */

@@ -2,7 +2,8 @@
  * `@switchboard/server-sdk`: the server API for Node backends.
  *
  *   const sb = new GrpcServerClient({ url: 'localhost:50051', apiKey });   // every RPC
- *   const sb = await NatsServerClient.connect({ servers: 'nats://…' });     // fast path on the bus
+ *   const sb = await NatsServerClient.connect({ servers: 'nats://…' });     // fast path on the bus,
+ *                                          // from '@switchboard/server-sdk/nats'
  *   await sb.publish({ room: 'chat:lobby', event: 'say', data: { text: 'hi' } });
  *
  * Both validate requests with the server's schemas and throw `SwitchboardApiError` (`code`: a
@@ -29,6 +30,6 @@ export type {
 } from '@switchboard/api';
 export { SwitchboardApiError } from '@switchboard/api';
 export { ErrorCode } from '@switchboard/protocol';
-export type { CallOptions, NatsTransportOptions, ServerApi } from './client.js';
-export { GrpcServerClient, NatsServerClient } from './client.js';
+export type { CallOptions, ServerApi } from './client.js';
+export { GrpcServerClient } from './client.js';
 export type { GrpcTransportOptions } from './grpc.js';

@@ -1,0 +1,208 @@
+import {
+  connect,
+  DrainingConnectionError,
+  InvalidSubjectError,
+  type Msg,
+  type MsgHdrs,
+  ClosedConnectionError as NatsClosedConnectionError,
+  type NatsConnection,
+  NoRespondersError as NatsNoRespondersError,
+  TimeoutError as NatsTimeoutError,
+  headers as natsHeaders,
+  RequestError,
+} from '@nats-io/transport-node';
+import {
+  BadSubjectError,
+  type Bus,
+  type BusHandler,
+  type BusHeaders,
+  type BusMessage,
+  type BusStatus,
+  ClosedError,
+  NoRespondersError,
+  type PublishOptions,
+  type RequestOptions,
+  type SubscribeOptions,
+  type Subscription,
+  TimeoutError,
+} from '@switchboard/bus';
+
+export interface NatsLinkOptions {
+  servers: string | string[];
+  name: string;
+}
+
+/**
+ * The SDK's own NATS connection, seen through the bus interface the API core calls: the same
+ * error classes as the services' bus (timeout, no responders, closed), without their logger,
+ * metrics and subject checks, so the package needs nothing but the NATS client. Reconnects
+ * forever; while disconnected, requests fail at once instead of waiting for their timeout.
+ */
+export class NatsLink implements Bus {
+  readonly #nc: NatsConnection;
+  readonly #listeners = new Set<(status: BusStatus) => void>();
+  #status: BusStatus = 'connected';
+  #closing: Promise<void> | undefined;
+
+  private constructor(nc: NatsConnection) {
+    this.#nc = nc;
+    void this.#watch();
+    void nc.closed().then(() => this.#set('closed'));
+  }
+
+  static async connect(options: NatsLinkOptions): Promise<NatsLink> {
+    try {
+      const nc = await connect({
+        servers: options.servers,
+        name: options.name,
+        // The services' bus settings: retry every second (plus jitter) forever, give up on one
+        // attempt after 5 s, and declare a silent link dead after two unanswered pings.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1_000,
+        reconnectJitter: 500,
+        timeout: 5_000,
+        pingInterval: 20_000,
+        maxPingOut: 2,
+      });
+      return new NatsLink(nc);
+    } catch (error) {
+      const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
+      throw new ClosedError(`NATS connection to ${servers}`, { cause: error });
+    }
+  }
+
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): void {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    try {
+      this.#nc.publish(subject, data, {
+        ...(options?.headers ? { headers: toNatsHeaders(options.headers) } : {}),
+        ...(options?.reply !== undefined ? { reply: options.reply } : {}),
+      });
+    } catch (error) {
+      throw mapClientError(error, subject);
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): Subscription {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    const sub = this.#nc.subscribe(subject, {
+      ...(options?.queue !== undefined ? { queue: options.queue } : {}),
+      callback: (error, msg) => {
+        if (error) return;
+        try {
+          handler(toBusMessage(msg));
+        } catch {
+          // An exception must not break the client's read loop.
+        }
+      },
+    });
+    return {
+      subject,
+      unsubscribe: () => {
+        if (!sub.isClosed() && !this.#nc.isClosed()) sub.unsubscribe();
+      },
+    };
+  }
+
+  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    if (this.#status === 'disconnected') throw new ClosedError('bus connection');
+    try {
+      const msg = await this.#nc.request(subject, data, {
+        timeout: options.timeoutMs,
+        ...(options.headers ? { headers: toNatsHeaders(options.headers) } : {}),
+      });
+      return toBusMessage(msg);
+    } catch (error) {
+      throw mapRequestError(error, subject, options.timeoutMs);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#status === 'closed') throw new ClosedError('bus');
+    try {
+      await this.#nc.flush();
+    } catch (error) {
+      throw new ClosedError('bus connection', { cause: error });
+    }
+  }
+
+  status(): BusStatus {
+    return this.#status;
+  }
+
+  onStatus(listener: (status: BusStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (!this.#nc.isClosed()) {
+        // Flushes what was published; nothing to drain (the SDK only sends requests).
+        await this.#nc.flush().catch(() => {});
+        await this.#nc.close();
+      }
+      this.#set('closed');
+    })();
+    return this.#closing;
+  }
+
+  async #watch(): Promise<void> {
+    try {
+      for await (const s of this.#nc.status()) {
+        if (s.type === 'disconnect') this.#set('disconnected');
+        else if (s.type === 'reconnect') this.#set('connected');
+        else if (s.type === 'close') this.#set('closed');
+      }
+    } catch {
+      // The iterator ends with the connection; `closed()` reports that.
+    }
+  }
+
+  #set(status: BusStatus): void {
+    if (this.#status === status || this.#status === 'closed') return;
+    this.#status = status;
+    for (const listener of [...this.#listeners]) listener(status);
+  }
+}
+
+function toNatsHeaders(headers: BusHeaders): MsgHdrs {
+  const out = natsHeaders();
+  for (const [key, value] of Object.entries(headers)) out.set(key, value);
+  return out;
+}
+
+function toBusMessage(msg: Msg): BusMessage {
+  // A name sent several times keeps its first value: the interface has one value per name.
+  const headers: Record<string, string> = {};
+  for (const [key, values] of msg.headers ?? []) {
+    if (values[0] !== undefined) headers[key] = values[0];
+  }
+  return {
+    subject: msg.subject,
+    data: msg.data,
+    headers: Object.keys(headers).length > 0 ? headers : undefined,
+    reply: msg.reply ? msg.reply : undefined,
+  };
+}
+
+function mapClientError(error: unknown, subject: string): unknown {
+  if (error instanceof NatsClosedConnectionError || error instanceof DrainingConnectionError) {
+    return new ClosedError('bus', { cause: error });
+  }
+  if (error instanceof InvalidSubjectError) return new BadSubjectError(subject, error.message);
+  return error;
+}
+
+function mapRequestError(error: unknown, subject: string, timeoutMs: number): unknown {
+  if (error instanceof NatsTimeoutError) return new TimeoutError(subject, timeoutMs, { cause: error });
+  if (error instanceof NatsNoRespondersError) return new NoRespondersError(subject, { cause: error });
+  if (error instanceof RequestError) {
+    if (error.isNoResponders()) return new NoRespondersError(subject, { cause: error });
+    if (error.cause instanceof NatsTimeoutError)
+      return new TimeoutError(subject, timeoutMs, { cause: error });
+    return new ClosedError('bus connection', { cause: error });
+  }
+  return mapClientError(error, subject);
+}
