@@ -7,6 +7,7 @@ import {
   takeTokens,
 } from '@switchboard/protocol';
 import {
+  ConnectRejectedError,
   HeartbeatTimeoutError,
   ProtocolViolationError,
   RequestError,
@@ -101,7 +102,7 @@ export class Session {
   #closing = false;
   #disposed = false;
   #serverDisconnect: DisconnectPush | undefined;
-  #connectError: RequestError | undefined;
+  #connectError: ConnectRejectedError | undefined;
 
   constructor(host: SessionHost, options: ResolvedOptions) {
     this.#host = host;
@@ -132,7 +133,7 @@ export class Session {
   }
 
   /** The server's error reply to `connect`, if it refused the connection. */
-  get connectError(): RequestError | undefined {
+  get connectError(): ConnectRejectedError | undefined {
     return this.#connectError;
   }
 
@@ -178,8 +179,14 @@ export class Session {
         {
           onResult: (result) => this.#onConnected(result as ConnectResult),
           onError: (error) => {
-            this.#connectError = error;
-            this.#host.ended({ code: CLOSE_ABNORMAL, reason: 'connect_rejected', error });
+            const rejected =
+              error instanceof ConnectRejectedError
+                ? error
+                : new ConnectRejectedError({ code: error.serverCode, message: error.message });
+            this.#connectError = rejected;
+            // Reported as an `error` event too: a refused connect is what apps most need to see.
+            this.#host.error(rejected);
+            this.#host.ended({ code: CLOSE_ABNORMAL, reason: 'connect_rejected', error: rejected });
           },
           // The connect timer covers the whole exchange.
           onTimeout: () => {},
@@ -422,7 +429,11 @@ export class Session {
         message: typeof error['message'] === 'string' ? error['message'] : '',
         ...(typeof error['retryAfterMs'] === 'number' ? { retryAfterMs: error['retryAfterMs'] } : {}),
       };
-      request.onError(new RequestError(request.op, body, request.job?.key));
+      request.onError(
+        request.op === 'connect'
+          ? new ConnectRejectedError(body)
+          : new RequestError(request.op, body, request.job?.key),
+      );
     } else {
       request.onResult(frame['result']);
     }
