@@ -41,7 +41,7 @@ export { randomId } from './ids.js';
 export { decodeJson, decodeText, encodeJson, encodeText } from './json.js';
 export type { Listening } from './listen.js';
 export { listen } from './listen.js';
-export type { Logger, LogLevel } from './logger.js';
+export type { LogFormat, Logger, LoggerOptions, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { RoomMatcher } from './patterns.js';
 export { anyPatternMatches, roomPatternMatches } from './patterns.js';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
 import { createLogger } from '@switchboard/runtime';
 import { startStandalone, startTelemetry } from '@switchboard/server';
@@ -5,7 +6,14 @@ import { loadConfigOrExit } from '@switchboard/server/config';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();
-const log = createLogger({ level: config.logLevel, name: 'switchboard' });
+const log = createLogger({
+  level: config.logLevel,
+  format: config.logFormat,
+  name: 'switchboard',
+  // The node id startStandalone uses too.
+  node: config.nodeId ?? `${hostname()}-${process.pid}`,
+  role: 'standalone',
+});
 const stopTelemetry = await startTelemetry('switchboard', log);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
