@@ -267,6 +267,7 @@ export class Edge implements ConnectionOwner {
   }
 
   #refuse(socket: Duplex, status: number, result: string, message: string, code?: number): void {
+    this.#log.debug({ status, result, code, reason: message }, 'upgrade refused');
     this.#metrics.upgrades.inc({ result: `rejected_${result}` });
     const body = JSON.stringify({
       error: { code: code ?? (status === 503 ? ErrorCode.Unavailable : ErrorCode.Forbidden), message },
@@ -418,6 +419,7 @@ export class Edge implements ConnectionOwner {
       return;
     }
     if (token === undefined) {
+      this.#log.debug({ conn: conn.id, reason: 'missing token' }, 'connect rejected');
       this.#metrics.authFailures.inc({ reason: 'missing' });
       this.#replyError(conn, id, ErrorCode.TokenInvalid, 'connect needs a token');
       this.#close(conn, CloseCode.Unauthorized, 'missing token');
@@ -430,6 +432,7 @@ export class Edge implements ConnectionOwner {
     } catch (error) {
       if (conn.state !== 'authenticating') return;
       const body = errorBody(error, this.#log);
+      this.#log.debug({ conn: conn.id, code: body.code, reason: body.message }, 'connect rejected');
       this.#metrics.authFailures.inc({ reason: errorName(body.code) });
       this.#replyError(conn, id, body.code, body.message);
       this.#close(conn, closeCodeForAuthError(body.code), body.message);
@@ -484,9 +487,13 @@ export class Edge implements ConnectionOwner {
   }
 
   async #refresh(conn: Connection, id: number | undefined, token: string): Promise<void> {
-    const identity = await this.#deps.auth.verify(token);
+    const identity = await this.#deps.auth.verify(token).catch((error: unknown) => {
+      this.#log.debug({ conn: conn.id, err: error }, 'refresh rejected');
+      throw error;
+    });
     if (conn.state !== 'open') return;
     if (identity.user !== conn.identity!.user) {
+      this.#log.debug({ conn: conn.id, reason: 'token for another user' }, 'refresh rejected');
       this.#replyError(conn, id, ErrorCode.TokenUserMismatch, 'refresh token is for another user');
       return;
     }
