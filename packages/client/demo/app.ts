@@ -3,7 +3,13 @@
  * and the browser's own WebSocket. Bundled by esbuild for the browser (see server.ts): a
  * Node-only import anywhere in the SDK would fail that build.
  */
-import { type ConnectionState, type MessagePush, SwitchboardClient } from '@switchboard/client';
+import {
+  type ConnectionState,
+  ConnectRejectedError,
+  type MessagePush,
+  StaleTokenError,
+  SwitchboardClient,
+} from '@switchboard/client';
 
 interface DemoConfig {
   wsUrl: string;
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
   client.on('error', (error) => {
     console.warn(`[switchboard] ${error.code}: ${error.message}`);
     // A refused connect: say why (the client retries when a retry can help, see `disconnected`).
-    if (error.code === 'connect_rejected' || error.code === 'token_expired') {
+    if (error instanceof ConnectRejectedError || error instanceof StaleTokenError) {
       notice(`${error.message} — retrying.`, 'rejected');
     }
   });

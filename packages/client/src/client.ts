@@ -363,8 +363,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     const push = session?.serverDisconnect;
     let retryAfterMs = 0;
     if (connectError) {
-      const freshTokenMayFix =
-        typeof this.#options.token === 'function' && connectError.code === 'token_expired';
+      const freshTokenMayFix = typeof this.#options.token === 'function' && connectError.staleToken;
       if (!connectError.temporary && !freshTokenMayFix) return false;
       retryAfterMs = connectError.retryAfterMs ?? 0;
     } else if (push ? !push.reconnect : !shouldReconnect(closeCode)) {

@@ -6,6 +6,7 @@ import {
   ConnectionClosedError,
   ConnectRejectedError,
   RequestError,
+  StaleTokenError,
   type SwitchboardError,
   TokenProviderError,
 } from './errors.js';
@@ -64,7 +65,7 @@ describe('a rejected connect', () => {
     expect(error).toBeInstanceOf(RequestError);
     expect(error).toMatchObject({
       name: 'ConnectRejectedError',
-      code: 'connect_rejected',
+      code: 'request_failed',
       serverCode: ErrorCode.TokenInvalid,
       op: 'connect',
       message: 'connect rejected: token invalid (1100)',
@@ -91,11 +92,19 @@ describe('a token function that keeps failing', () => {
     const { errors, closes } = collect(client);
     void client.connect();
     await waitFor(() => closes.length >= 5, '5 refused attempts');
-    expect(errors.slice(0, 5).map((e) => [e.code, e.message])).toEqual(
-      Array(5).fill(['token_expired', 'connect rejected: token expired (1101)']),
+    expect(errors.slice(0, 5).map((e) => [e.name, e.code, e.message])).toEqual(
+      Array(5).fill([
+        'StaleTokenError',
+        'token_expired',
+        'the token function returned a token the server refused: connect rejected: token expired (1101)',
+      ]),
     );
+    expect(errors[0]).toBeInstanceOf(StaleTokenError);
+    expect((errors[0] as StaleTokenError).serverCode).toBe(ErrorCode.TokenExpired);
+    expect(errors[0]?.cause).toBeInstanceOf(ConnectRejectedError);
     closes.slice(0, 5).forEach((close, attempt) => {
       expect(close).toMatchObject({ reason: 'connect_rejected', reconnect: true });
+      expect(close.error).toMatchObject({ code: 'request_failed', serverCode: ErrorCode.TokenExpired });
       expect(close.delayMs).toBe(backoffCeiling(STEADY_RECONNECT, attempt));
     });
     server.connectError = undefined;

@@ -24,6 +24,7 @@ describe('error classes', () => {
     const errors = {
       RequestError: new sdk.RequestError('join', body),
       ConnectRejectedError: new sdk.ConnectRejectedError(body),
+      StaleTokenError: new sdk.StaleTokenError(new sdk.ConnectRejectedError(body)),
       TimeoutError: new sdk.TimeoutError('publish', 10),
       NotConnectedError: new sdk.NotConnectedError('history'),
       ConnectionLostError: new sdk.ConnectionLostError('history'),
@@ -53,10 +54,10 @@ describe('error classes', () => {
     const sdk = await import('./index.js');
     const rejected = new sdk.ConnectRejectedError({ code: 1101, message: 'token expired' });
     expect(rejected.message).toBe('connect rejected: token expired (1101)');
-    expect(rejected.code).toBe('token_expired');
-    expect(new sdk.ConnectRejectedError({ code: 1103, message: 'token revoked' }).code).toBe(
-      'connect_rejected',
-    );
+    expect(rejected.code).toBe('request_failed');
+    expect(rejected.staleToken).toBe(true);
+    expect(new sdk.ConnectRejectedError({ code: 1103, message: 'token revoked' }).staleToken).toBe(false);
+    expect(new sdk.StaleTokenError(rejected)).toMatchObject({ code: 'token_expired', serverCode: 1101 });
     const closed = new sdk.ConnectionClosedError(1006, 'connect_rejected', { cause: rejected });
     expect(closed.message).toBe('connect rejected: token expired (1101)');
     expect(new sdk.ConnectionClosedError(4500, 'unauthorized').message).toBe(

@@ -40,13 +40,10 @@ export class RequestError extends SwitchboardError {
     op: RequestOp,
     body: ServerErrorBody,
     key?: string,
-    /** For subclasses: their own code and message. */
-    describe: { code: string; message: string } = {
-      code: 'request_failed',
-      message: `${op} failed: ${errorName(body.code)} (${body.code}): ${body.message}`,
-    },
+    /** For subclasses: their own wording. */
+    message = `${op} failed: ${errorName(body.code)} (${body.code}): ${body.message}`,
   ) {
-    super(describe.code, describe.message);
+    super('request_failed', message);
     this.op = op;
     this.serverCode = body.code;
     this.temporary = isTemporaryError(body.code);
@@ -55,22 +52,45 @@ export class RequestError extends SwitchboardError {
   }
 }
 
-/** Connect errors a fresh token can fix: the token function returned a stale token. */
+/** Connect refusals a fresh token can fix: the token was expired or not yet valid. */
 const STALE_TOKEN_CODES = new Set<number>([ErrorCode.TokenExpired, ErrorCode.TokenNotYetValid]);
 
 /**
- * The server refused the `connect` (bad, expired or revoked token, overload...). The message
- * carries the server's reason and code: "connect rejected: token expired (1101)". `code` is
- * `token_expired` when the token was expired or not yet valid (the token function returned a
- * stale token), `connect_rejected` otherwise.
+ * The server refused the `connect` (bad, expired or revoked token, overload…): a `RequestError`
+ * for `connect` (`code` `request_failed`, `serverCode` the protocol's code) whose message
+ * carries the server's reason and code: "connect rejected: token expired (1101)".
  */
 export class ConnectRejectedError extends RequestError {
   override name = 'ConnectRejectedError';
   constructor(body: ServerErrorBody) {
-    super('connect', body, undefined, {
-      code: STALE_TOKEN_CODES.has(body.code) ? 'token_expired' : 'connect_rejected',
-      message: `connect rejected: ${body.message || errorName(body.code)} (${body.code})`,
+    super(
+      'connect',
+      body,
+      undefined,
+      `connect rejected: ${body.message || errorName(body.code)} (${body.code})`,
+    );
+  }
+
+  /** The token was expired or not yet valid: a fresh one from a token function may be accepted. */
+  get staleToken(): boolean {
+    return STALE_TOKEN_CODES.has(this.serverCode);
+  }
+}
+
+/**
+ * The token function returned a token the server refused as expired or not yet valid (the
+ * `error` event on such a connect; `cause` is the `ConnectRejectedError`). The client retries
+ * with backoff, asking the function again each time.
+ */
+export class StaleTokenError extends SwitchboardError {
+  override name = 'StaleTokenError';
+  /** 1101 (expired) or 1102 (not yet valid). */
+  readonly serverCode: number;
+  constructor(rejected: ConnectRejectedError) {
+    super('token_expired', `the token function returned a token the server refused: ${rejected.message}`, {
+      cause: rejected,
     });
+    this.serverCode = rejected.serverCode;
   }
 }
 

@@ -24,6 +24,7 @@ export {
   ProtocolViolationError,
   QueueFullError,
   RequestError,
+  StaleTokenError,
   SwitchboardError,
   TimeoutError,
   TokenProviderError,

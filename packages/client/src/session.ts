@@ -12,6 +12,7 @@ import {
   ProtocolViolationError,
   RequestError,
   type RequestOp,
+  StaleTokenError,
   type SwitchboardError,
   TimeoutError,
   TokenProviderError,
@@ -185,7 +186,9 @@ export class Session {
                 : new ConnectRejectedError({ code: error.serverCode, message: error.message });
             this.#connectError = rejected;
             // Reported as an `error` event too: a refused connect is what apps most need to see.
-            this.#host.error(rejected);
+            // A stale token from a token function gets its own code: the function needs fixing.
+            const fromFunction = typeof this.#options.token === 'function';
+            this.#host.error(rejected.staleToken && fromFunction ? new StaleTokenError(rejected) : rejected);
             this.#host.ended({ code: CLOSE_ABNORMAL, reason: 'connect_rejected', error: rejected });
           },
           // The connect timer covers the whole exchange.
