@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEV_API_KEY } from '@switchboard/api/dev-key';
 import { DEV_JWT_SECRET } from '@switchboard/auth';
 import { SwitchboardClient } from '@switchboard/client';
 import type { MessagePush } from '@switchboard/protocol';
@@ -6,18 +7,23 @@ import { type Cluster, type ClusterStatusRow, startCluster } from '@switchboard/
 import { WebSocket } from 'ws';
 
 const usage = `Runs a local Switchboard cluster: nats-server, redis-server, the services as separate
-processes (2 edges, 2 routers, 1 presence, 1 auth by default) and HAProxy in front of the edges.
+processes (2 edges, 2 routers, 1 presence, 1 auth, 1 api by default) and HAProxy in front of the
+edges.
 
   pnpm cluster            start it, print its health, run until Ctrl-C
   pnpm cluster --check    start it, check health and a publish/deliver round trip across
                           edges, print the table, stop; exit 0 when all is well, else 1
 
   --ws-port <n>       HAProxy's WebSocket port, what clients use (default 8080)
+  --grpc-port <n>     the api service's gRPC port, what the CLI uses (default 50051)
+  --nats-port <n>     nats-server's client port (default: a free port)
+  --redis-port <n>    redis-server's port (default: a free port)
   --stats-port <n>    HAProxy's stats page (default 8404)
   --edge-port <n>     first edge's own WebSocket port; the next edges count up (default 8081)
   --http-port <n>     first /readyz + /metrics port; each process takes the next (default 9091)
   --edges <n>         edges (default 2)
   --routers <n>       routers (default 2)
+  --api <n>           api services (default 1; 0 for none)
   --mode <http|tcp>   HAProxy mode (default http)
   --balance <roundrobin|leastconn>   (default roundrobin)
   --log-dir <dir>     where process logs go (default: a temp dir, kept after Ctrl-C)
@@ -30,6 +36,10 @@ const { values } = parseArgs({
   options: {
     check: { type: 'boolean', default: false },
     'ws-port': { type: 'string', default: '8080' },
+    'grpc-port': { type: 'string', default: '50051' },
+    'nats-port': { type: 'string' },
+    'redis-port': { type: 'string' },
+    api: { type: 'string', default: '1' },
     'stats-port': { type: 'string', default: '8404' },
     'edge-port': { type: 'string', default: '8081' },
     'http-port': { type: 'string', default: '9091' },
@@ -67,11 +77,14 @@ const shellEnv: Record<string, string> = {};
 for (const [key, value] of Object.entries(process.env)) {
   if (key.startsWith('SB_') && value !== undefined) shellEnv[key] = value;
 }
-const secret =
-  (shellEnv['SB_JWT_SECRETS'] ?? '')
+const firstOf = (list: string | undefined) =>
+  (list ?? '')
     .split(',')
     .map((s) => s.trim())
-    .find((s) => s.length > 0) ?? DEV_JWT_SECRET;
+    .find((s) => s.length > 0);
+const secret = firstOf(shellEnv['SB_JWT_SECRETS']) ?? DEV_JWT_SECRET;
+// The key the api service accepts: the shell's SB_API_KEYS, else the development key.
+const apiKey = firstOf(shellEnv['SB_API_KEYS']) ?? DEV_API_KEY;
 
 const check = values.check;
 const startedAt = Date.now();
@@ -82,6 +95,7 @@ try {
   cluster = await startCluster({
     edges: whole('edges', values.edges, 1, 16),
     routers: whole('routers', values.routers, 1, 16),
+    api: whole('api', values.api, 0, 16),
     env: shellEnv,
     secret,
     haproxy: { mode, balance },
@@ -90,6 +104,13 @@ try {
       stats: whole('stats-port', values['stats-port'], 1, 65_535),
       edgeWs: whole('edge-port', values['edge-port'], 1, 65_535),
       http: whole('http-port', values['http-port'], 1, 65_535),
+      grpc: whole('grpc-port', values['grpc-port'], 1, 65_535),
+      ...(values['nats-port'] !== undefined
+        ? { nats: whole('nats-port', values['nats-port'], 1, 65_535) }
+        : {}),
+      ...(values['redis-port'] !== undefined
+        ? { redis: whole('redis-port', values['redis-port'], 1, 65_535) }
+        : {}),
     },
     ...(values['log-dir'] !== undefined ? { logDir: values['log-dir'] } : {}),
   });
@@ -143,6 +164,7 @@ Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.
   Logs:                         ${cluster.logDir}
                                 (tail -f ${cluster.logDir}/edge-1.log)
 
+${cliLine(cluster)}
 A development token (in another terminal):
 
   TOKEN=$(pnpm -s run token --user alice --rooms 'chat:*' --name Alice)
@@ -156,21 +178,45 @@ Kill a part to see the cluster cope, e.g. kill -9 <pid of edge-1>. Ctrl-C stops 
       void shutdown(0, true);
     });
   }
-  // Report parts that die while it runs (someone's kill -9, or a crash).
-  const seen = new Set<string>();
+  // Report parts that die while it runs (someone's kill -9, or a crash), loudly, on stderr.
+  let reported = 0;
   const monitor = setInterval(() => {
-    for (const exit of cluster.unexpectedExits()) {
-      const key = `${exit.name}:${exit.code}:${exit.signal}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      console.log(
-        `${exit.name} exited (code ${exit.code}, signal ${exit.signal}); log: ${cluster.process(exit.name).logFile}`,
-      );
-    }
-  }, 1_000);
+    const exits = cluster.unexpectedExits();
+    if (stoppingSince !== undefined) return;
+    for (const exit of exits.slice(reported)) void reportDeath(cluster, exit);
+    reported = exits.length;
+  }, 500);
   monitor.unref();
   // Keep running until a signal.
   setInterval(() => {}, 1 << 30);
+}
+
+/** What to paste to use the CLI against this cluster (nothing without an api service). */
+function cliLine(c: Cluster): string {
+  if (c.grpcTarget === undefined)
+    return '\nNo api service (--api 0): the switchboard CLI has nothing to talk to.\n';
+  const env = [
+    `SWITCHBOARD_GRPC=${c.grpcTarget}`,
+    `SWITCHBOARD_API_KEY=${apiKey}`,
+    `SWITCHBOARD_URL=${c.wsUrl}`,
+    `SWITCHBOARD_JWT_SECRET=${secret}`,
+  ].join(' ');
+  return `
+The CLI, ready to paste (server API on ${c.grpcTarget}):
+
+  export ${env}
+  pnpm -s switchboard info
+`;
+}
+
+/** A part died on its own: say so on stderr with how it ended and what it logged last. */
+async function reportDeath(c: Cluster, exit: { name: string; code: number | null; signal: string | null }) {
+  const how = exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  const log = await c.logTail(exit.name, 10).catch(() => '(no log)');
+  console.error(
+    `\n!!! ${exit.name} DIED (${how}, code ${exit.code}, signal ${exit.signal}). The cluster is degraded.\n` +
+      `--- last lines of its log ---\n${log.trimEnd()}\n---`,
+  );
 }
 
 /** Two clients on different edges (directly) and one through HAProxy: a message from each reaches all. */

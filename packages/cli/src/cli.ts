@@ -7,6 +7,7 @@ import { ErrorCode, GrpcServerClient, type ServerApi, SwitchboardApiError } from
 import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import WebSocket from 'ws';
 import { historyLines, infoTable, members, roomsTable, table } from './format.js';
+import { grpcTarget as defaultGrpcTarget, wsUrl as defaultWsUrl } from './targets.js';
 
 /**
  * `switchboard`: the command line for the server API (gRPC, or NATS with --nats) and for
@@ -35,11 +36,13 @@ Commands:
   health                                 grpc.health.v1 status of the server API
 
 Connection flags (environment fallback in brackets):
-  --grpc <host:port>     server API [SWITCHBOARD_GRPC]            default localhost:50051
+  --grpc <host:port>     server API [SWITCHBOARD_GRPC, else SB_GRPC_HOST:SB_GRPC_PORT]
+                                                                  default localhost:50051
   --api-key <key>        API key [SWITCHBOARD_API_KEY]            default the development key
   --tls                  use TLS for gRPC;  --ca <file> --cert <file> --key-file <file> for private CA / mTLS
   --nats <url>           talk to NATS directly instead of gRPC [SWITCHBOARD_NATS] (not for info/health)
-  --url <ws-url>         WebSocket, for tail [SWITCHBOARD_URL]    default ws://localhost:8080
+  --url <ws-url>         WebSocket, for tail [SWITCHBOARD_URL, else ws://SB_WS_HOST:SB_WS_PORT]
+                                                                  default ws://localhost:8080
   --secret <secret>      HS256 secret for token/tail [SWITCHBOARD_JWT_SECRET, else first of SB_JWT_SECRETS,
                          else the development secret]
   --timeout <ms>         per request (default 10000)
@@ -135,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const json = values.json ?? false;
   const timeoutMs = values.timeout !== undefined ? positiveInt(values.timeout, '--timeout') : 10_000;
-  const grpcTarget = values.grpc ?? env('SWITCHBOARD_GRPC') ?? 'localhost:50051';
+  const grpcTarget = values.grpc ?? defaultGrpcTarget(process.env);
   const natsUrl = values.nats ?? env('SWITCHBOARD_NATS');
   let client: ServerApi | undefined;
   const ctx: Ctx = {
@@ -380,7 +383,7 @@ const COMMANDS: Record<string, Command> = {
 async function tail(ctx: Ctx): Promise<number> {
   const [room] = need(ctx.args, ['room']);
   const { values, json } = ctx;
-  const url = values.url ?? env('SWITCHBOARD_URL') ?? 'ws://localhost:8080';
+  const url = values.url ?? defaultWsUrl(process.env);
   const limit = values.count !== undefined ? positiveInt(values.count, '--count') : undefined;
   const token =
     values.token ??

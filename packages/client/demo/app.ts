@@ -3,7 +3,13 @@
  * and the browser's own WebSocket. Bundled by esbuild for the browser (see server.ts): a
  * Node-only import anywhere in the SDK would fail that build.
  */
-import { type ConnectionState, type MessagePush, SwitchboardClient } from '@switchboard/client';
+import {
+  type ConnectionState,
+  ConnectRejectedError,
+  type MessagePush,
+  StaleTokenError,
+  SwitchboardClient,
+} from '@switchboard/client';
 
 interface DemoConfig {
   wsUrl: string;
@@ -21,14 +27,18 @@ async function main(): Promise<void> {
   $('room').textContent = room;
   $('me').textContent = `you are ${user}`;
 
+  // `?token=…` tries a token of your own (an expired or foreign one shows how a refusal looks).
+  const fixedToken = params.get('token');
   const client = new SwitchboardClient({
     url: wsUrl,
     // Asked again on every (re)connect and before the token expires.
-    token: async () => {
-      const response = await fetch(`/token?user=${encodeURIComponent(user)}`);
-      if (!response.ok) throw new Error(`token endpoint: ${response.status}`);
-      return ((await response.json()) as { token: string }).token;
-    },
+    token:
+      fixedToken ??
+      (async () => {
+        const response = await fetch(`/token?user=${encodeURIComponent(user)}`);
+        if (!response.ok) throw new Error(`token endpoint: ${response.status}`);
+        return ((await response.json()) as { token: string }).token;
+      }),
     heartbeatGraceMs: Number(params.get('grace') ?? 10_000),
   });
 
@@ -40,11 +50,19 @@ async function main(): Promise<void> {
     if (byOffset.has(message.offset)) return;
     const data = message.data as { text?: string };
     const item = document.createElement('li');
+    const own = message.from.user === user;
     item.dataset['offset'] = String(message.offset);
     item.dataset['user'] = message.from.user;
-    item.innerHTML = '<span class="offset"></span><span class="who"></span><span class="text"></span>';
+    item.classList.toggle('own', own);
+    item.innerHTML =
+      '<div class="meta"><span class="who"></span><span class="offset"></span><time></time></div><div class="text"></div>';
     (item.querySelector('.offset') as HTMLElement).textContent = `#${message.offset}`;
-    (item.querySelector('.who') as HTMLElement).textContent = message.from.user;
+    (item.querySelector('.who') as HTMLElement).textContent = own ? 'you' : message.from.user;
+    const sentAt = new Date(message.ts);
+    const time = item.querySelector('time') as HTMLTimeElement;
+    time.dateTime = sentAt.toISOString();
+    time.title = sentAt.toLocaleString();
+    time.textContent = sentAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     (item.querySelector('.text') as HTMLElement).textContent = data.text ?? JSON.stringify(message.data);
     // Insert in offset order (recovered messages arrive in order, so this is nearly always append).
     let before: HTMLLIElement | null = null;
@@ -74,18 +92,25 @@ async function main(): Promise<void> {
   const showQueued = () => {
     $('queued').textContent = client.queued > 0 ? `${client.queued} queued` : '';
   };
-  const notice = (text: string) => {
+  const notice = (text: string, kind: 'info' | 'rejected' = 'info') => {
     const element = $('notice');
     element.textContent = text;
+    element.dataset['kind'] = kind;
     element.classList.toggle('shown', text !== '');
   };
 
   client.on('state', ({ state }) => setState(state));
+  client.on('connected', () => {
+    if ($('notice').dataset['kind'] === 'rejected') notice('');
+  });
   client.on('disconnected', (e) => {
-    setState(
-      'disconnected',
-      e.reconnect ? `retrying in ${Math.round((e.delayMs ?? 0) / 100) / 10}s` : e.reason,
-    );
+    const retry =
+      e.delayMs !== undefined
+        ? `retrying in ${Math.round(e.delayMs / 100) / 10}s`
+        : 'waiting for the network';
+    setState('disconnected', e.reconnect ? retry : 'stopped');
+    // The server's own words, e.g. "connect rejected: token expired (1101)".
+    if (!e.reconnect && e.error) notice(`${e.error.message} — not reconnecting.`, 'rejected');
   });
   client.on('message', (message) => {
     if (message.room === room) render(message);
@@ -109,7 +134,13 @@ async function main(): Promise<void> {
       }),
     );
   });
-  client.on('error', (error) => console.warn(`[switchboard] ${error.code}: ${error.message}`));
+  client.on('error', (error) => {
+    console.warn(`[switchboard] ${error.code}: ${error.message}`);
+    // A refused connect: say why (the client retries when a retry can help, see `disconnected`).
+    if (error instanceof ConnectRejectedError || error instanceof StaleTokenError) {
+      notice(`${error.message} — retrying.`, 'rejected');
+    }
+  });
 
   $<HTMLFormElement>('composer').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -125,7 +156,13 @@ async function main(): Promise<void> {
   });
 
   void client.connect();
-  await client.join(room, { presence: true });
+  try {
+    await client.join(room, { presence: true });
+  } catch (error) {
+    // The client stopped for good (a refused token): the notice says why.
+    document.body.dataset['stopped'] = (error as Error).message;
+    return;
+  }
   await loadHistory();
   // For the browser test and for poking at it from the console.
   (window as unknown as { demo: unknown }).demo = { client, room, user };

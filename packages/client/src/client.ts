@@ -30,11 +30,12 @@ import {
   TimeoutError,
 } from './errors.js';
 import type { ClientEvents, ConnectionState } from './events.js';
+import { NetworkStatus } from './network-status.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { BoundedQueue } from './queue.js';
 import type { Command, PublishJob, RequestHandlers, Waiter } from './requests.js';
 import { type JoinInfo, type RoomHost, RoomSubscription } from './room-subscription.js';
-import { CLOSE_NORMAL, Session, type SessionEnd, type SessionHost } from './session.js';
+import { CLOSE_ABNORMAL, CLOSE_NORMAL, Session, type SessionEnd, type SessionHost } from './session.js';
 import { randomToken, utf8Length } from './transport.js';
 
 /** The class's event map and constructor options, also importable with the class. */
@@ -66,9 +67,6 @@ export interface UnsentPublish {
   sent: boolean;
 }
 
-/** Connect errors a fresh token from a provider can fix. */
-const TOKEN_RETRYABLE = new Set<number>([ErrorCode.TokenExpired, ErrorCode.TokenNotYetValid]);
-
 /**
  * A Switchboard connection that keeps itself alive: it reconnects with backoff, queues
  * publishes while offline, rejoins rooms with recovery and keeps presence in sync.
@@ -95,9 +93,14 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   #session: Session | undefined;
   readonly #sessionHost: SessionHost;
   readonly #roomHost: RoomHost;
+  readonly #network: NetworkStatus;
 
   constructor(options: ClientOptions) {
     super();
+    this.#network = new NetworkStatus({
+      offline: () => this.#onOffline(),
+      online: () => this.#onOnline(),
+    });
     this.#options = resolveOptions(options);
     this.#queue = new BoundedQueue(this.#options.queue);
     const isConnected = () => this.#state === 'connected';
@@ -168,6 +171,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     if (!this.#active) {
       this.#active = true;
       this.#attempt = 0;
+      this.#network.watch();
       if (this.#state === 'disconnected' && this.#reconnectTimer === undefined) this.#open();
     }
     return promise;
@@ -339,6 +343,11 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       this.emit('disconnected', { ...close, reconnect: false });
       return;
     }
+    if (this.#network.offline) {
+      // No attempt can succeed while the browser is offline: the `online` event starts the next.
+      this.emit('disconnected', { ...close, reconnect: true });
+      return;
+    }
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#active && this.#state === 'disconnected') this.#open();
@@ -353,9 +362,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     const connectError = session?.connectError;
     const push = session?.serverDisconnect;
     let retryAfterMs = 0;
-    if (connectError instanceof RequestError) {
-      const freshTokenMayFix =
-        typeof this.#options.token === 'function' && TOKEN_RETRYABLE.has(connectError.serverCode);
+    if (connectError) {
+      const freshTokenMayFix = typeof this.#options.token === 'function' && connectError.staleToken;
       if (!connectError.temporary && !freshTokenMayFix) return false;
       retryAfterMs = connectError.retryAfterMs ?? 0;
     } else if (push ? !push.reconnect : !shouldReconnect(closeCode)) {
@@ -377,6 +385,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    */
   #stop(error: SwitchboardError): UnsentPublish[] {
     this.#active = false;
+    this.#network.unwatch();
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     const unsent: UnsentPublish[] = [];
@@ -398,6 +407,28 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.#connectWaiters = [];
     for (const waiter of waiters) waiter.reject(error);
     return unsent;
+  }
+
+  /**
+   * The browser went offline: the connection is suspect (a socket over a lost network can
+   * stay "open" for minutes while writes pile up), so it is closed now and publishes wait in
+   * the offline queue. No reconnect is attempted until the browser is back online.
+   */
+  #onOffline(): void {
+    if (!this.#active) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    if (this.#session && this.#state !== 'disconnecting') {
+      this.#dropConnection({ code: CLOSE_ABNORMAL, reason: 'offline' });
+    }
+  }
+
+  /** The browser is back online: reconnect at once instead of waiting out the backoff delay. */
+  #onOnline(): void {
+    if (!this.#active || this.#state !== 'disconnected') return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#open();
   }
 
   #setState(state: ConnectionState): void {

@@ -22,7 +22,10 @@ export interface DisconnectedEvent {
   reason: string;
   /** Whether the client will reconnect by itself. */
   reconnect: boolean;
-  /** When `reconnect`: the delay before the next attempt, ms. */
+  /**
+   * When `reconnect`: the delay before the next attempt, ms. Absent while the browser is
+   * offline: the next attempt starts when it comes back online.
+   */
   delayMs?: number;
   /** What went wrong, when something did. */
   error?: SwitchboardError | undefined;

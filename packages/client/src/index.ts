@@ -12,17 +12,19 @@ export type { BackoffOptions, Jitter } from './backoff.js';
 export { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export type { HistoryOptions, JoinOptions, PublishOptions, UnsentPublish } from './client.js';
 export { SwitchboardClient } from './client.js';
-export type { RequestOp } from './errors.js';
+export type { RequestOp, ServerErrorBody } from './errors.js';
 export {
   CancelledError,
   ClientClosedError,
   ConnectionClosedError,
   ConnectionLostError,
+  ConnectRejectedError,
   HeartbeatTimeoutError,
   NotConnectedError,
   ProtocolViolationError,
   QueueFullError,
   RequestError,
+  StaleTokenError,
   SwitchboardError,
   TimeoutError,
   TokenProviderError,

@@ -7,10 +7,12 @@ import {
   takeTokens,
 } from '@switchboard/protocol';
 import {
+  ConnectRejectedError,
   HeartbeatTimeoutError,
   ProtocolViolationError,
   RequestError,
   type RequestOp,
+  StaleTokenError,
   type SwitchboardError,
   TimeoutError,
   TokenProviderError,
@@ -101,7 +103,7 @@ export class Session {
   #closing = false;
   #disposed = false;
   #serverDisconnect: DisconnectPush | undefined;
-  #connectError: RequestError | undefined;
+  #connectError: ConnectRejectedError | undefined;
 
   constructor(host: SessionHost, options: ResolvedOptions) {
     this.#host = host;
@@ -132,7 +134,7 @@ export class Session {
   }
 
   /** The server's error reply to `connect`, if it refused the connection. */
-  get connectError(): RequestError | undefined {
+  get connectError(): ConnectRejectedError | undefined {
     return this.#connectError;
   }
 
@@ -178,8 +180,16 @@ export class Session {
         {
           onResult: (result) => this.#onConnected(result as ConnectResult),
           onError: (error) => {
-            this.#connectError = error;
-            this.#host.ended({ code: CLOSE_ABNORMAL, reason: 'connect_rejected', error });
+            const rejected =
+              error instanceof ConnectRejectedError
+                ? error
+                : new ConnectRejectedError({ code: error.serverCode, message: error.message });
+            this.#connectError = rejected;
+            // Reported as an `error` event too: a refused connect is what apps most need to see.
+            // A stale token from a token function gets its own code: the function needs fixing.
+            const fromFunction = typeof this.#options.token === 'function';
+            this.#host.error(rejected.staleToken && fromFunction ? new StaleTokenError(rejected) : rejected);
+            this.#host.ended({ code: CLOSE_ABNORMAL, reason: 'connect_rejected', error: rejected });
           },
           // The connect timer covers the whole exchange.
           onTimeout: () => {},
@@ -422,7 +432,11 @@ export class Session {
         message: typeof error['message'] === 'string' ? error['message'] : '',
         ...(typeof error['retryAfterMs'] === 'number' ? { retryAfterMs: error['retryAfterMs'] } : {}),
       };
-      request.onError(new RequestError(request.op, body, request.job?.key));
+      request.onError(
+        request.op === 'connect'
+          ? new ConnectRejectedError(body)
+          : new RequestError(request.op, body, request.job?.key),
+      );
     } else {
       request.onResult(frame['result']);
     }

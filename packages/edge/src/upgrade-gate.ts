@@ -158,6 +158,7 @@ export class UpgradeGate {
   }
 
   #refuse(socket: Duplex, status: number, result: string, message: string, code?: number): void {
+    this.#deps.log.debug({ status, result, code, reason: message }, 'upgrade refused');
     this.#deps.metrics.upgrades.inc({ result: `rejected_${result}` });
     socket.end(refusalResponse(status, message, code));
   }

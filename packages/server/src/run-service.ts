@@ -49,11 +49,17 @@ export async function runService<R extends ServiceRole>(
     );
     process.exit(78);
   }
-  const log = createLogger({ level: config.logLevel, name: `switchboard-${name}` });
+  const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    name: `switchboard-${name}`,
+    node: nodeId,
+    role: name,
+  });
   const stopTelemetry = await startTelemetry(`switchboard-${name}`, log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const nodeId = config.nodeId ?? `${name}-${hostname()}-${process.pid}`;
   let service: RunningService | undefined;
   let backends: Backends | undefined;
   let stopping = false;
@@ -70,7 +76,7 @@ export async function runService<R extends ServiceRole>(
       return { ready: unique.length === 0, reasons: unique };
     },
   });
-  log.info({ health: `http://${config.httpHost}:${health.port}`, node: nodeId }, 'health endpoints up');
+  log.info({ health: `http://${config.httpHost}:${health.port}` }, 'health endpoints up');
 
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) process.exit(1); // a second signal means "now"
@@ -102,5 +108,5 @@ export async function runService<R extends ServiceRole>(
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   }
-  log.info({ node: nodeId }, `${name} ready`);
+  log.info(`${name} ready`);
 }

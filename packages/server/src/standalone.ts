@@ -131,8 +131,10 @@ export async function startApiNode(
     'server API (gRPC) listening',
   );
   if (settings.usingDevKey) {
+    // The hint names the port actually bound, so it works as pasted whatever SB_GRPC_PORT says.
+    const dialHost = ['0.0.0.0', '::', ''].includes(settings.host) ? 'localhost' : settings.host;
     apiLog.warn(
-      `server API uses the development API key "${DEV_API_KEY}" — try: pnpm switchboard info --api-key ${DEV_API_KEY}`,
+      `server API uses the development API key "${DEV_API_KEY}" — try: pnpm -s switchboard info --grpc ${dialHost}:${server.port} --api-key ${DEV_API_KEY}`,
     );
   }
   if (settings.insecure) apiLog.warn('server API accepts calls WITHOUT an API key (SB_API_INSECURE=true)');

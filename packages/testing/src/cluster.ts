@@ -38,14 +38,15 @@ export type { ExitInfo } from './process.js';
  * that kills it when this process dies, however it dies.
  */
 
-export type ClusterRole = 'edge' | 'router' | 'presence' | 'auth';
+export type ClusterRole = 'edge' | 'router' | 'presence' | 'auth' | 'api';
 
 export interface ClusterOptions {
-  /** Number of edges (default 2), routers (2), presence (1) and auth (1) processes. */
+  /** Number of edges (default 2), routers (2), presence (1), auth (1) and api (0) processes. */
   edges?: number;
   routers?: number;
   presence?: number;
   auth?: number;
+  api?: number;
   /**
    * SB_* settings for every service (e.g. `SB_PRESENCE_TTL_MS`, `SB_REQUEST_TIMEOUT_MS`). The
    * cluster sets bus, store, URLs, hosts, ports and node ids itself; those keys are ignored here.
@@ -58,11 +59,19 @@ export interface ClusterOptions {
   secret?: string;
   haproxy?: HaproxyOptions;
   /**
-   * Fixed ports (default: free ports picked at start). `edgeWs` and `http` are first ports:
-   * edge n gets `edgeWs + n - 1`; the processes get consecutive HTTP ports from `http` in the
-   * order edges, routers, presence, auth.
+   * Fixed ports (default: free ports picked at start). `edgeWs`, `grpc` and `http` are first
+   * ports: edge n gets `edgeWs + n - 1`, api n `grpc + n - 1`; the processes get consecutive
+   * HTTP ports from `http` in the order edges, routers, presence, auth, api.
    */
-  ports?: { haproxy?: number; stats?: number; edgeWs?: number; http?: number };
+  ports?: {
+    haproxy?: number;
+    stats?: number;
+    edgeWs?: number;
+    http?: number;
+    nats?: number;
+    redis?: number;
+    grpc?: number;
+  };
   /** Where process logs go. Default: a new temp dir (removed by `stop()` unless `keepLogs`). */
   logDir?: string;
   /** How long start-up may take, ms (default 60 s: six Node processes compile TypeScript). */
@@ -105,6 +114,8 @@ export interface ClusterProcess {
   /** Edges only: the edge's own WebSocket port and URL (bypassing HAProxy). */
   readonly wsPort: number | undefined;
   readonly wsUrl: string | undefined;
+  /** Api processes only: the gRPC server API's port (on 127.0.0.1). */
+  readonly grpcPort: number | undefined;
   /** Output (pino JSON) of every run of this process, appended. */
   readonly logFile: string;
   /** The SB_* environment it runs with. */
@@ -169,7 +180,10 @@ export interface Cluster {
   readonly routers: readonly ClusterProcess[];
   readonly presence: readonly ClusterProcess[];
   readonly auth: readonly ClusterProcess[];
-  /** Every service process: edges, routers, presence, auth. */
+  readonly api: readonly ClusterProcess[];
+  /** `127.0.0.1:<port>` of the first api process, if the cluster has one. */
+  readonly grpcTarget: string | undefined;
+  /** Every service process: edges, routers, presence, auth, api. */
   readonly processes: readonly ClusterProcess[];
   readonly logDir: string;
   /** The HS256 secret the cluster accepts. */
@@ -188,7 +202,10 @@ export interface Cluster {
   waitReady(timeoutMs?: number): Promise<void>;
   /** One row per part (nats, redis, each process, haproxy) with its pid, ports and readiness. */
   status(): Promise<ClusterStatusRow[]>;
-  /** Processes that exited although nobody killed or stopped them (crashes), with their exit. */
+  /**
+   * Parts that exited although nobody killed or stopped them through the harness (crashes, or
+   * someone's kill -9), with their exit: service processes, `nats-server` and `redis-server`.
+   */
   unexpectedExits(): Array<{ name: string } & ExitInfo>;
   /** The last `lines` lines of a part's log (`edge-1`, `haproxy`, `nats`, `redis`). */
   logTail(name: string, lines?: number): Promise<string>;
@@ -213,6 +230,8 @@ const MANAGED = new Set([
   'SB_WS_HOST',
   'SB_WS_PORT',
   'SB_HTTP_HOST',
+  'SB_GRPC_HOST',
+  'SB_GRPC_PORT',
   'SB_HTTP_PORT',
 ]);
 /** Defaults that differ from production's: a quick drain keeps `stop()` and restarts short. */
@@ -227,6 +246,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     router: count('routers', options.routers ?? 2, 1),
     presence: count('presence', options.presence ?? 1, 1),
     auth: count('auth', options.auth ?? 1, 1),
+    api: count('api', options.api ?? 0, 0),
   };
   // Before anything starts: a missing HAProxy should cost nothing but this message.
   const haproxyBinary = await findBinary('haproxy', searchPath(hostEnv));
@@ -253,10 +273,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     // The public ports first: a fixed port that is taken should fail before anything starts.
     const haproxyPort = await ports.haproxy();
     const statsPort = await ports.stats();
+    const natsPort = options.ports?.nats !== undefined ? await ports.fixed(options.ports.nats) : undefined;
+    const redisPort = options.ports?.redis !== undefined ? await ports.fixed(options.ports.redis) : undefined;
     const serverOptions: StartServerOptions = { env: hostEnv };
     const [nats, redis] = await Promise.all([
-      startNatsServer(serverOptions),
-      startRedisServer(serverOptions),
+      startNatsServer({ ...serverOptions, ...(natsPort !== undefined ? { port: natsPort } : {}) }),
+      startRedisServer({ ...serverOptions, ...(redisPort !== undefined ? { port: redisPort } : {}) }),
     ]);
     started.push(nats, redis);
 
@@ -270,14 +292,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SB_JWT_SECRETS: secret,
       SB_WS_HOST: '127.0.0.1',
       SB_HTTP_HOST: '127.0.0.1',
+      SB_GRPC_HOST: '127.0.0.1',
     };
     const processes: ServiceProcess[] = [];
-    const roles: ClusterRole[] = ['edge', 'router', 'presence', 'auth'];
+    const roles: ClusterRole[] = ['edge', 'router', 'presence', 'auth', 'api'];
     for (const role of roles) {
       for (let index = 1; index <= counts[role]; index++) {
         const name = `${role}-${index}`;
         const httpPort = await ports.http();
         const wsPort = role === 'edge' ? await ports.edgeWs() : undefined;
+        const grpcPort = role === 'api' ? await ports.grpc() : undefined;
         processes.push(
           new ServiceProcess({
             name,
@@ -285,6 +309,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             index,
             httpPort,
             wsPort,
+            grpcPort,
             logFile: join(logDir, `${name}.log`),
             env: {
               ...common,
@@ -292,6 +317,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
               SB_NODE_ID: name,
               SB_HTTP_PORT: String(httpPort),
               ...(wsPort !== undefined ? { SB_WS_PORT: String(wsPort) } : {}),
+              ...(grpcPort !== undefined ? { SB_GRPC_PORT: String(grpcPort) } : {}),
             },
           }),
         );
@@ -324,6 +350,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       routers: processes.filter((p) => p.role === 'router'),
       presence: processes.filter((p) => p.role === 'presence'),
       auth: processes.filter((p) => p.role === 'auth'),
+      api: processes.filter((p) => p.role === 'api'),
+      grpcTarget: processes
+        .filter((p) => p.grpcPort !== undefined)
+        .map((p) => `127.0.0.1:${p.grpcPort}`)
+        .at(0),
       processes,
       logDir,
       secret,
@@ -362,7 +393,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           rows.push({
             name: p.name,
             pid: p.pid,
-            ports: p.wsPort !== undefined ? `ws ${p.wsPort}, http ${p.httpPort}` : `http ${p.httpPort}`,
+            ports: [
+              ...(p.wsPort !== undefined ? [`ws ${p.wsPort}`] : []),
+              ...(p.grpcPort !== undefined ? [`grpc ${p.grpcPort}`] : []),
+              `http ${p.httpPort}`,
+            ].join(', '),
             ready: state.ready,
             detail: [...reasons, ...(seen ? [`haproxy: ${seen.status}`] : [])].join('; '),
           });
@@ -377,7 +412,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         });
         return rows;
       },
-      unexpectedExits: () => processes.flatMap((p) => p.unexpectedExits.map((e) => ({ name: p.name, ...e }))),
+      unexpectedExits: () => [
+        ...nats.unexpectedExits.map((e) => ({ name: 'nats-server', ...e })),
+        ...redis.unexpectedExits.map((e) => ({ name: 'redis-server', ...e })),
+        ...processes.flatMap((p) => p.unexpectedExits.map((e) => ({ name: p.name, ...e }))),
+      ],
       async logTail(name, lines = 40) {
         const file =
           name === 'haproxy'
@@ -445,6 +484,7 @@ class ServiceProcess implements ClusterProcess {
   readonly httpUrl: string;
   readonly wsPort: number | undefined;
   readonly wsUrl: string | undefined;
+  readonly grpcPort: number | undefined;
   readonly logFile: string;
   readonly env: Readonly<Record<string, string>>;
   /** Should be running: started and not killed or stopped on purpose since. */
@@ -460,6 +500,7 @@ class ServiceProcess implements ClusterProcess {
     index: number;
     httpPort: number;
     wsPort: number | undefined;
+    grpcPort: number | undefined;
     logFile: string;
     env: Record<string, string>;
   }) {
@@ -470,6 +511,7 @@ class ServiceProcess implements ClusterProcess {
     this.httpUrl = `http://127.0.0.1:${spec.httpPort}`;
     this.wsPort = spec.wsPort;
     this.wsUrl = spec.wsPort !== undefined ? `ws://127.0.0.1:${spec.wsPort}` : undefined;
+    this.grpcPort = spec.grpcPort;
     this.logFile = spec.logFile;
     this.env = spec.env;
   }
@@ -807,11 +849,23 @@ class PortPlan {
   readonly #taken = new Set<number>();
   #nextEdge: number | undefined;
   #nextHttp: number | undefined;
+  #nextGrpc: number | undefined;
 
   constructor(fixed: ClusterOptions['ports']) {
     this.#fixed = fixed;
     this.#nextEdge = fixed?.edgeWs;
     this.#nextHttp = fixed?.http;
+    this.#nextGrpc = fixed?.grpc;
+  }
+
+  /** A port given by the caller: checked free and not given twice. */
+  fixed(port: number): Promise<number> {
+    return this.#pick(port);
+  }
+  grpc(): Promise<number> {
+    const port = this.#nextGrpc;
+    if (port !== undefined) this.#nextGrpc = port + 1;
+    return this.#pick(port);
   }
 
   haproxy(): Promise<number> {

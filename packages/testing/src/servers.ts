@@ -4,6 +4,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type ExitInfo,
+  exitOf,
   findBinary,
   freePort,
   hasExited,
@@ -29,6 +31,8 @@ export interface ServerHandle {
   readonly owned: boolean;
   /** Server output (stdout and stderr) of every run; undefined for an external server. */
   readonly logFile: string | undefined;
+  /** Exits nobody asked for (not `kill`, `restart` or `stop`): a crash, or someone's kill -9. */
+  readonly unexpectedExits: readonly ExitInfo[];
   /** Kills the process (default SIGKILL, i.e. a crash) and resolves once it has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port (killing it first if it runs) and waits until it answers. */
@@ -51,6 +55,8 @@ export interface StartServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export async function startNatsServer(options: StartServerOptions = {}): Promise<NatsServerHandle> {
@@ -69,6 +75,7 @@ export async function startNatsServer(options: StartServerOptions = {}): Promise
     },
     env,
     options.startTimeoutMs ?? 10_000,
+    options.port,
   );
 }
 
@@ -100,6 +107,7 @@ export async function startRedisServer(options: StartServerOptions = {}): Promis
     },
     env,
     options.startTimeoutMs ?? 10_000,
+    options.port,
   );
 }
 
@@ -120,6 +128,7 @@ async function startOwned(
   kind: ServerKind,
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs: number,
+  fixedPort: number | undefined,
 ) {
   const binary = await findBinary(kind.binary, searchPath(env));
   if (binary === undefined) {
@@ -134,23 +143,39 @@ async function startOwned(
   let child: ChildProcess | undefined;
   let port = 0;
   let stopped = false;
+  const unexpectedExits: ExitInfo[] = [];
+  /** Children this handle killed (or is killing) on purpose. */
+  const meantToExit = new WeakSet<ChildProcess>();
+  const killOnPurpose = (proc: ChildProcess, signal: NodeJS.Signals) => {
+    meantToExit.add(proc);
+    return killAndWait(proc, signal);
+  };
 
   const launch = async (): Promise<void> => {
     // This run's output starts at `logStart` (restarts append to the same file).
     const { child: proc, logStart } = spawnLogged(binary, kind.args(port, dir), { logFile, cwd: dir });
     child = proc;
-    await waitUntilReady(proc, port, kind, timeoutMs, logFile, logStart);
+    void exitOf(proc, (info) => {
+      if (!meantToExit.has(proc)) unexpectedExits.push(info);
+    });
+    try {
+      await waitUntilReady(proc, port, kind, timeoutMs, logFile, logStart);
+    } catch (error) {
+      // A failed start is reported by the error, not as a crash.
+      meantToExit.add(proc);
+      throw error;
+    }
   };
 
   // A free port can be taken by someone else between probing and binding: retry a few times.
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = fixedPort ?? (await freePort());
     try {
       await launch();
       break;
     } catch (error) {
-      if (child) await killAndWait(child, 'SIGKILL');
-      if (attempt >= 3) {
+      if (child) await killOnPurpose(child, 'SIGKILL');
+      if (attempt >= 3 || fixedPort !== undefined) {
         await rm(dir, { recursive: true, force: true });
         throw error;
       }
@@ -165,12 +190,13 @@ async function startOwned(
     },
     owned: true,
     logFile,
+    unexpectedExits,
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      if (child) await killAndWait(child, signal);
+      if (child) await killOnPurpose(child, signal);
     },
     async restart() {
       if (stopped) throw new Error(`${kind.binary} on port ${port} was stopped; start a new one`);
-      if (child) await killAndWait(child, 'SIGKILL');
+      if (child) await killOnPurpose(child, 'SIGKILL');
       await launch();
     },
     async stop() {
@@ -178,7 +204,7 @@ async function startOwned(
       stopped = true;
       if (child) {
         // A polite stop first; a server that does not go within 2 s is killed.
-        const exited = killAndWait(child, 'SIGTERM');
+        const exited = killOnPurpose(child, 'SIGTERM');
         const timer = setTimeout(() => child?.kill('SIGKILL'), 2_000);
         await exited;
         clearTimeout(timer);
@@ -201,6 +227,7 @@ function externalHandle(variable: string, url: string, defaultPort: number): Ser
     pid: undefined,
     owned: false,
     logFile: undefined,
+    unexpectedExits: [],
     kill: notOwned('kill'),
     restart: notOwned('restart'),
     stop: async () => {},

@@ -2,7 +2,7 @@ import { mintToken } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
 import { type Standalone, startStandalone } from '@switchboard/server';
 import { loadConfig, type StandaloneConfig } from '@switchboard/server/config';
-import { createLogger, type LogLevel } from '@switchboard/telemetry';
+import { createLogger, type Logger, type LogLevel } from '@switchboard/telemetry';
 import {
   type NatsServerHandle,
   type RedisServerHandle,
@@ -24,6 +24,8 @@ export interface StartOptions {
    * nats-server and redis-server that the harness starts (and stops) on free ports.
    */
   backends?: BackendKind;
+  /** The logger the server writes to (default: one at `config.logLevel`, silent unless SB_TEST_LOG). */
+  log?: Logger;
 }
 
 /** A real Switchboard (all four services, in this process) listening on random loopback ports. */
@@ -87,7 +89,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
       : {}),
     ...options.config,
   };
-  const log = createLogger({ level: config.logLevel, name: 'test' });
+  const log = options.log ?? createLogger({ level: config.logLevel, name: 'test' });
   let instance: Standalone = await startStandalone(config, { log });
   const ports = { ws: instance.wsPort, http: instance.httpPort, grpc: instance.grpcPort ?? 0 };
   await waitReady(ports.http);

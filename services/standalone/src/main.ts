@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
 import { startStandalone, startTelemetry } from '@switchboard/server';
 import { loadConfigOrExit } from '@switchboard/server/config';
@@ -5,7 +6,14 @@ import { createLogger } from '@switchboard/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 const config = loadConfigOrExit();
-const log = createLogger({ level: config.logLevel, name: 'switchboard' });
+const log = createLogger({
+  level: config.logLevel,
+  format: config.logFormat,
+  name: 'switchboard',
+  // The node id startStandalone uses too.
+  node: config.nodeId ?? `${hostname()}-${process.pid}`,
+  role: 'standalone',
+});
 const stopTelemetry = await startTelemetry('switchboard', log);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -27,18 +35,28 @@ if (effectiveJwtSecrets(config).includes(DEV_JWT_SECRET)) {
   );
 }
 
-let shuttingDown = false;
+/** Signals this close to the first are the same Ctrl-C, relayed (see below). */
+const REPEATED_SIGNAL_MS = 1_000;
+let shuttingDownSince: number | undefined;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (shuttingDown) process.exit(1); // a second signal means "now"
-    shuttingDown = true;
+    if (shuttingDownSince !== undefined) {
+      // A second signal means "now" — unless it is the same Ctrl-C arriving again: the terminal
+      // signals the whole process group, and tsx and pnpm relay it, within moments.
+      if (Date.now() - shuttingDownSince > REPEATED_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    shuttingDownSince = Date.now();
     log.info({ signal, drainMs: config.drainMs }, 'draining: clients are told to reconnect');
     switchboard
       .drain(config.drainMs)
       .then(() => switchboard.stop())
       .then(() => stopTelemetry())
       .then(
-        () => process.exit(0),
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
         (error: unknown) => {
           log.error({ err: error }, 'shutdown failed');
           process.exit(1);

@@ -14,6 +14,7 @@ export const connect: CommandHandler<ConnectCommand> = async (ctx, conn, { id, t
     return;
   }
   if (token === undefined) {
+    ctx.log.debug({ conn: conn.id, reason: 'missing token' }, 'connect rejected');
     ctx.metrics.authFailures.inc({ reason: 'missing' });
     ctx.writer.replyError(conn, id, ErrorCode.TokenInvalid, 'connect needs a token');
     ctx.writer.close(conn, CloseCode.Unauthorized, 'missing token');
@@ -26,6 +27,7 @@ export const connect: CommandHandler<ConnectCommand> = async (ctx, conn, { id, t
   } catch (error) {
     if (conn.state !== 'authenticating') return;
     const body = errorBody(error, ctx.log);
+    ctx.log.debug({ conn: conn.id, code: body.code, reason: body.message }, 'connect rejected');
     ctx.metrics.authFailures.inc({ reason: errorName(body.code) });
     ctx.writer.replyError(conn, id, body.code, body.message);
     ctx.writer.close(conn, closeCodeForAuthError(body.code), body.message);

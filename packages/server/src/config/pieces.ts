@@ -36,7 +36,7 @@ function piece<const K extends SettingKey>(name: string, keys: readonly K[]): Pi
 }
 
 /** Deployment mode, logging, the process's name. */
-export const processPiece = piece('process', ['env', 'logLevel', 'nodeId']);
+export const processPiece = piece('process', ['env', 'logLevel', 'logFormat', 'nodeId']);
 /** The message bus between services. */
 export const busPiece = piece('bus', ['bus', 'natsUrl', 'requestTimeoutMs']);
 /** Where state lives (memory or Redis) and how much of it is kept; every process opens the backends. */

@@ -1,4 +1,4 @@
-import type { LogLevel } from '@switchboard/telemetry';
+import type { LogFormat, LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
   list,
@@ -48,6 +48,12 @@ export const SETTINGS = {
     'info',
     'pino log level',
     oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  ),
+  logFormat: setting(
+    'SB_LOG_FORMAT',
+    'auto',
+    'log lines: auto (pretty on a terminal, JSON otherwise), json or pretty',
+    oneOf<LogFormat>('auto', 'json', 'pretty'),
   ),
   nodeId: setting(
     'SB_NODE_ID',
