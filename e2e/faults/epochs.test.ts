@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { epochGeneration, type MessagePush } from '@switchboard/protocol';
+import type { SwitchboardClient } from '@switchboard/client';
+import { epochGeneration } from '@switchboard/protocol';
 import { type ClusterProcess, connectSocket, type TestSocket } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -154,7 +155,7 @@ describe('epochs under compound faults', () => {
       subscribers.push(await fault.clients.joined(`sub-${subscribers.length}`, room, url));
     // Eight connections, so that some of the publishes in flight at the stall are router-1's
     // (each picks a router at random; a connection's publishes go one at a time).
-    const publisherClients = [];
+    const publisherClients: SwitchboardClient[] = [];
     for (let i = 0; i < 8; i++) {
       const url = fault.cluster.edgeUrls[i % fault.cluster.edgeUrls.length];
       const client = fault.clients.make(`quiet-pub-${i}`, url);
