@@ -9,7 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export class TcpProxy {
   readonly #server: Server;
-  readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
+  readonly #pairs = new Set<Pair>();
   #mode: 'open' | 'cut' | 'frozen' = 'open';
   /** Links accepted so far (each WebSocket connection is one). */
   accepted = 0;
@@ -42,6 +42,7 @@ export class TcpProxy {
   cut(): void {
     this.#mode = 'cut';
     for (const pair of this.#pairs) {
+      pair.frozen = false;
       pair.client.resetAndDestroy();
       pair.upstream.destroy();
     }
@@ -80,9 +81,12 @@ export class TcpProxy {
     }
     this.accepted += 1;
     const upstream = connect(port, host);
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, frozen: false };
     this.#pairs.add(pair);
     const end = () => {
+      // A frozen link is a dead path: one side closing is not seen by the other (no FIN gets
+      // through); what is left is destroyed by cut() or close().
+      if (pair.frozen) return;
       this.#pairs.delete(pair);
       client.destroy();
       upstream.destroy();
@@ -98,7 +102,14 @@ export class TcpProxy {
   }
 }
 
-function freezePair(pair: { client: Socket; upstream: Socket }): void {
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  frozen: boolean;
+}
+
+function freezePair(pair: Pair): void {
+  pair.frozen = true;
   pair.client.unpipe();
   pair.upstream.unpipe();
   pair.client.pause();

@@ -61,7 +61,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   queue: DEFAULT_QUEUE,
   requestTimeoutMs: 10_000,
   connectTimeoutMs: 10_000,
-  heartbeatGraceMs: 10_000,
+  heartbeatGraceMs: 5_000,
   refreshMarginMs: 30_000,
   gapTimeoutMs: 1_000,
   maxHeldPerRoom: DEFAULT_MAX_HELD,

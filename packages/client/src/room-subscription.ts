@@ -110,11 +110,18 @@ export class RoomSubscription {
         const early = this.#early ?? [];
         this.#early = undefined;
         if (this.#forgotten) return;
-        const result = raw as JoinResult;
+        const reply = raw as JoinResult;
+        // A reply from an epoch older than ours (a server that stalled across the loss of the
+        // room's stream) is reported as where we are, not as a move back to a replaced epoch.
+        const position = stream.position;
+        const result: JoinResult =
+          position && stream.isStale(reply.epoch)
+            ? { room: reply.room, offset: position.offset, epoch: position.epoch, recovered: false }
+            : reply;
         const rejoin = this.#joined;
         this.#joined = true;
         this.#retryAttempt = 0;
-        this.#emitStream(stream.applyJoin(result, since));
+        this.#emitStream(stream.applyJoin(reply, since));
         for (const message of early) this.#emitStream(stream.applyPush(message));
         // After an epoch change the new epoch's messages so far are read from history now.
         const immediate = stream.missingFrom !== undefined;
@@ -302,7 +309,13 @@ export class RoomSubscription {
         onResult: (raw) => {
           this.#gapFetching = false;
           if (this.#forgotten) return;
-          this.#emitStream(stream.applyGapFill(raw as HistoryResult, limit));
+          const result = raw as HistoryResult;
+          if (stream.isStale(result.epoch)) {
+            // A page of a replaced stream: ask again after the usual wait, skip nothing.
+            this.#watchGap();
+            return;
+          }
+          this.#emitStream(stream.applyGapFill(result, limit));
           // A full page leaves more to read: go on at once.
           this.#watchGap(true);
         },

@@ -88,6 +88,34 @@ describe('RoomStream', () => {
     ).toEqual([1, 2, 3]);
   });
 
+  it('ignores pushes from an epoch older than the current one (never goes back)', () => {
+    const stream = joined(0, '100-old');
+    expect(offsets(stream.applyPush(msg(1, '100-old')))).toEqual([1]);
+    expect(offsets(stream.applyPush(msg(1, '200-new')))).toEqual(['!epoch_changed', 1]);
+    // A stalled server publishes what it had appended to the replaced stream.
+    expect(offsets(stream.applyPush(msg(2, '100-old')))).toEqual([]);
+    expect(offsets(stream.applyPush(msg(2, '200-new')))).toEqual([2]);
+    expect(stream.stale).toBe(1);
+    expect(stream.position).toEqual({ offset: 2, epoch: '200-new' });
+  });
+
+  it('ignores a join reply or a history page from an older epoch', () => {
+    const stream = joined(0, '200-new');
+    stream.applyPush(msg(1, '200-new'));
+    stream.applyPush(msg(3, '200-new'));
+    expect(
+      stream.applyJoin({ room: 'r', offset: 9, epoch: '100-old', recovered: false }, stream.position),
+    ).toEqual([]);
+    expect(stream.position).toEqual({ offset: 1, epoch: '200-new' });
+    // A stale page neither fills nor skips the hole at 2.
+    expect(stream.applyGapFill({ offset: 9, epoch: '100-old', messages: [msg(2, '100-old')] }, 10)).toEqual(
+      [],
+    );
+    expect(stream.missingFrom).toBe(2);
+    expect(offsets(stream.applyPush(msg(2, '200-new')))).toEqual([2, 3]);
+    expect(stream.stale).toBe(2);
+  });
+
   it('an epoch change in a live push resets and delivers the push', () => {
     const stream = joined(10);
     stream.applyPush(msg(12));

@@ -1,4 +1,10 @@
-import type { HistoryResult, JoinResult, MessagePush, Position } from '@switchboard/protocol';
+import {
+  compareEpochs,
+  type HistoryResult,
+  type JoinResult,
+  type MessagePush,
+  type Position,
+} from '@switchboard/protocol';
 
 /**
  * Why a room's stream has a hole the SDK could not fill:
@@ -21,7 +27,9 @@ export const DEFAULT_MAX_HELD = 1000;
  * filled from history or declared lost.
  *
  * When the epoch changes (the server lost the room's stream), the new epoch is read from its
- * start: every message of the new epoch is still unseen by this client.
+ * start: every message of the new epoch is still unseen by this client. Epochs are ordered
+ * (`compareEpochs`): a push, join reply or history page from an epoch older than the current
+ * one is late news from a stream already replaced, and is ignored — the stream never goes back.
  */
 export class RoomStream {
   readonly #maxHeld: number;
@@ -31,6 +39,8 @@ export class RoomStream {
   #head = 0;
   /** Pushes dropped as already delivered; exposed for tests and debugging. */
   duplicates = 0;
+  /** Pushes, join replies and history pages ignored as from an older epoch; for tests and debugging. */
+  stale = 0;
 
   constructor(maxHeld = DEFAULT_MAX_HELD) {
     this.#maxHeld = Math.max(1, maxHeld);
@@ -61,6 +71,12 @@ export class RoomStream {
 
   /** The reply to a join that asked for `asked` (undefined: a first join, nothing to recover). */
   applyJoin(result: JoinResult, asked: Position | undefined): StreamOutput[] {
+    if (this.isStale(result.epoch)) {
+      // Computed before the room's stream was replaced (a stalled server): it says nothing about
+      // the current epoch. Live pushes and gap fills carry on from our position.
+      this.stale += 1;
+      return [];
+    }
     this.#held.clear();
     this.#head = result.offset;
     const out: StreamOutput[] = [];
@@ -111,6 +127,11 @@ export class RoomStream {
    */
   applyGapFill(result: HistoryResult, limit: number): StreamOutput[] {
     const out: StreamOutput[] = [];
+    if (this.isStale(result.epoch)) {
+      // A page of a replaced stream: no reason to declare anything of the current one lost.
+      this.stale += 1;
+      return out;
+    }
     const before = this.#position?.offset ?? 0;
     for (const message of sortByOffset(result.messages)) this.#accept(message, out);
     const position = this.#position;
@@ -119,6 +140,12 @@ export class RoomStream {
     const resumeAt = this.#held.size > 0 ? this.#lowestHeld() - 1 : this.#head;
     this.#skipTo(resumeAt, position.epoch, out);
     return out;
+  }
+
+  /** True when `epoch` is older than the epoch this stream is on (its news is outdated). */
+  isStale(epoch: string): boolean {
+    const position = this.#position;
+    return position !== undefined && compareEpochs(position.epoch, epoch) === 'older';
   }
 
   /** The connection dropped: held messages come back through the rejoin's recovery. */
@@ -133,7 +160,12 @@ export class RoomStream {
       out.push({ kind: 'message', message });
       return;
     }
-    if (message.epoch !== position.epoch) {
+    const order = compareEpochs(position.epoch, message.epoch);
+    if (order === 'older') {
+      this.stale += 1;
+      return;
+    }
+    if (order === 'newer') {
       // Offsets restarted on the server; whatever we held belongs to the old numbering. The
       // new epoch is read from its start, so this push is held if earlier ones exist.
       this.#held.clear();

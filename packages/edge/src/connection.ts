@@ -129,6 +129,11 @@ export class Connection {
     this.#alive = true;
   }
 
+  /** True when nothing was heard since the last sweep started a new interval. */
+  awaitingPong(): boolean {
+    return !this.#alive;
+  }
+
   /** For the heartbeat sweep: true when heard from since the last sweep; starts a new interval. */
   checkAlive(): boolean {
     if (!this.#alive) return false;

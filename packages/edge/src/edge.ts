@@ -39,6 +39,9 @@ import type { EdgeMetrics } from './metrics.js';
 import { listenToSocket } from './socket-handlers.js';
 import { UpgradeGate } from './upgrade-gate.js';
 
+/** See `SB_PONG_TIMEOUT_MS`. */
+export const DEFAULT_PONG_TIMEOUT_MS = 5_000;
+
 export interface EdgeOptions {
   nodeId: string;
   maxConnections: number;
@@ -46,6 +49,8 @@ export interface EdgeOptions {
   allowedOrigins: readonly string[];
   authTimeoutMs: number;
   pingIntervalMs: number;
+  /** Silence allowed after a ping before the connection is closed (default 5 s; see Maintenance). */
+  pongTimeoutMs?: number;
   maxFrameBytes: number;
   maxRoomsPerConnection: number;
   connectionRate: number;
@@ -195,6 +200,7 @@ export class Edge {
       log: deps.log,
       nodeId: o.nodeId,
       pingIntervalMs: o.pingIntervalMs,
+      pongTimeoutMs: o.pongTimeoutMs ?? DEFAULT_PONG_TIMEOUT_MS,
       presenceRefreshMs: o.presenceRefreshMs,
       roomCount: () => this.#rooms.size,
     });

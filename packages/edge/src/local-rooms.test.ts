@@ -184,6 +184,20 @@ describe('LocalRooms ordering', () => {
     expect(offsets(a)).toEqual([1, 1, 2]);
   });
 
+  it('ignores deliveries from an epoch older than the one the room is on', async () => {
+    const a = await member({ offset: 0, epoch: '100-old' });
+    deliver(1, '100-old');
+    await settle();
+    deliver(1, '200-new');
+    await settle();
+    // A router that stalled across the loss publishes what it appended to the old stream.
+    deliver(2, '100-old');
+    deliver(3, '100-old');
+    deliver(2, '200-new');
+    await settle();
+    expect(offsets(a)).toEqual([1, 1, 2]);
+  });
+
   it('unsubscribes when the last member leaves', async () => {
     const a = await member();
     expect(rooms.size).toBe(1);
@@ -245,6 +259,119 @@ describe('LocalRooms catch-up', () => {
     expect(got).toEqual([1]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(got).toEqual([1, 2, 3]);
+    await bus.close();
+    await router.close();
+  });
+});
+
+describe('LocalRooms gap fill across an epoch change', () => {
+  const deliveryTo = (router: Bus) => (offset: number, epoch: string) =>
+    router.publish(Subjects.room('r'), encodeText(frameFor(offset, epoch)), {
+      headers: {
+        [DeliveryHeaders.kind]: 'msg',
+        [DeliveryHeaders.offset]: String(offset),
+        [DeliveryHeaders.epoch]: epoch,
+      },
+    });
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('discards a fill that finishes after the room changed epoch, and fills the new epoch', async () => {
+    const hub = new MemoryBusHub();
+    const bus = hub.connect();
+    const router = hub.connect();
+    const deliver = deliveryTo(router);
+    const got: Array<[string, number]> = [];
+    const fetched: Array<[string, number]> = [];
+    let releaseOldFill: (() => void) | undefined;
+    const rooms = new LocalRooms({
+      bus,
+      metrics: new EdgeMetrics(new Registry()),
+      log: silentLogger(),
+      holdLimitBytes: 1 << 20,
+      delivery: {
+        write: (_conn, frame) => {
+          const m = JSON.parse(payloadOf(frame)) as { offset: number; epoch: string };
+          got.push([m.epoch, m.offset]);
+          return true;
+        },
+        overflow: () => {},
+        fetchAfter: async (_room, after, epoch) => {
+          fetched.push([epoch, after]);
+          if (epoch === '100-old') {
+            // The old stream was wiped while this read was on its way: it comes back late, empty.
+            await new Promise<void>((resolve) => {
+              releaseOldFill = resolve;
+            });
+            return { epoch: '200-new', messages: [] };
+          }
+          const messages: string[] = [];
+          for (let o = after + 1; o <= 20; o++) messages.push(frameFor(o, '200-new'));
+          return { epoch: '200-new', messages };
+        },
+      },
+    });
+    const conn = {} as Connection;
+    await rooms.hold(conn, 'r');
+    rooms.activate(conn, 'r', { offset: 0, epoch: '100-old' });
+    deliver(1, '100-old');
+    deliver(3, '100-old'); // 2 is missing: a fill of the old epoch starts after the gap wait
+    await settle(150);
+    expect(fetched).toEqual([['100-old', 1]]);
+    // The new epoch's first deliveries were lost; its 20th arrives while the old fill hangs.
+    deliver(20, '200-new');
+    await settle(150);
+    releaseOldFill?.();
+    await settle(50);
+    // Nothing of the new epoch was skipped: offsets 1..19 came from its own history read.
+    const fresh = got.filter(([epoch]) => epoch === '200-new').map(([, offset]) => offset);
+    expect(fresh).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(fetched).toContainEqual(['200-new', 0]);
+    await bus.close();
+    await router.close();
+  });
+
+  it('drops the retry of a failed fill when the room changes epoch', async () => {
+    const hub = new MemoryBusHub();
+    const bus = hub.connect();
+    const router = hub.connect();
+    const deliver = deliveryTo(router);
+    const got: Array<[string, number]> = [];
+    const fetched: Array<[string, number]> = [];
+    const rooms = new LocalRooms({
+      bus,
+      metrics: new EdgeMetrics(new Registry()),
+      log: silentLogger(),
+      holdLimitBytes: 1 << 20,
+      delivery: {
+        write: (_conn, frame) => {
+          const m = JSON.parse(payloadOf(frame)) as { offset: number; epoch: string };
+          got.push([m.epoch, m.offset]);
+          return true;
+        },
+        overflow: () => {},
+        fetchAfter: async (_room, after, epoch) => {
+          fetched.push([epoch, after]);
+          throw new Error('no responders');
+        },
+      },
+    });
+    const conn = {} as Connection;
+    await rooms.hold(conn, 'r');
+    rooms.activate(conn, 'r', { offset: 0, epoch: '100-old' });
+    deliver(1, '100-old');
+    deliver(3, '100-old');
+    await settle(150); // the fill fails; its retry is due 250 ms later
+    expect(fetched).toEqual([['100-old', 1]]);
+    deliver(1, '200-new');
+    deliver(2, '200-new');
+    await settle(600);
+    // The old stream's retry never ran, and nothing of the new stream was skipped.
+    expect(fetched).toEqual([['100-old', 1]]);
+    expect(got).toEqual([
+      ['100-old', 1],
+      ['200-new', 1],
+      ['200-new', 2],
+    ]);
     await bus.close();
     await router.close();
   });

@@ -1,4 +1,5 @@
 import { type Bus, type BusHeaders, DeliveryHeaders, Subjects, type Subscription } from '@switchboard/bus';
+import { compareEpochs } from '@switchboard/protocol';
 import { busAttributes, contextFrom, type Logger, SpanKind, tracer } from '@switchboard/telemetry';
 import type { Connection } from './connection.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -44,7 +45,8 @@ class LocalRoom {
   /** Frames that arrived before the first join reply (position unknown yet). */
   early: Array<{ data: Buffer; offset: number; epoch: string }> | undefined = undefined;
   gapTimer: NodeJS.Timeout | undefined = undefined;
-  filling = false;
+  /** The epoch a history fill is in flight for: a fill belongs to the stream it was started for. */
+  filling: string | undefined = undefined;
   /** History reads that failed in a row, and the timer of the next attempt. */
   fillFailures = 0;
   retryTimer: NodeJS.Timeout | undefined = undefined;
@@ -201,7 +203,18 @@ export class LocalRooms {
   }
 
   #sequence(room: LocalRoom, frame: Buffer, offset: number, epoch: string): void {
-    if (epoch !== room.epoch) {
+    const order = room.epoch === undefined ? 'newer' : compareEpochs(room.epoch, epoch);
+    if (order === 'older') {
+      // A late delivery from a stream that was already replaced (a router stalled across the
+      // loss): delivering it would take members back to a numbering that no longer exists.
+      this.#log.debug(
+        { room: room.name, epoch, current: room.epoch, offset },
+        'stale epoch delivery dropped',
+      );
+      this.#metrics.staleDeliveries.inc();
+      return;
+    }
+    if (order === 'newer') {
       // The room's history was lost and offsets restarted: follow the new stream.
       this.#log.warn({ room: room.name, from: room.epoch, to: epoch }, 'room epoch changed');
       // Every stream starts at offset 1: what came before this frame is read from history.
@@ -210,6 +223,10 @@ export class LocalRooms {
       room.outOfOrder = undefined;
       clearTimeout(room.gapTimer);
       room.gapTimer = undefined;
+      // A fill or its retry belongs to the old stream: it must not skip offsets of this one.
+      clearTimeout(room.retryTimer);
+      room.retryTimer = undefined;
+      room.fillFailures = 0;
     }
     if (offset < room.next) return; // already delivered (a gap fill got there first)
     if (offset > room.next) {
@@ -253,9 +270,9 @@ export class LocalRooms {
     room.gapTimer = undefined;
     clearTimeout(room.retryTimer);
     room.retryTimer = undefined;
-    if (room.filling || (!always && !room.outOfOrder) || room.epoch === undefined) return;
-    room.filling = true;
+    if (room.epoch === undefined || room.filling === room.epoch || (!always && !room.outOfOrder)) return;
     const epoch = room.epoch;
+    room.filling = epoch;
     let read = false;
     this.#delivery
       .fetchAfter(room.name, room.next - 1, epoch)
@@ -274,7 +291,10 @@ export class LocalRooms {
         (error: unknown) => this.#log.warn({ err: error, room: room.name }, 'gap fill from history failed'),
       )
       .finally(() => {
-        room.filling = false;
+        // The room moved to another epoch meanwhile: this fill's result (or failure) says nothing
+        // about the new stream, whose own fill decides what is missing there.
+        if (room.filling === epoch) room.filling = undefined;
+        if (room.epoch !== epoch) return;
         if (this.#rooms.get(room.name) !== room) return;
         if (!read && room.fillFailures < MAX_FILL_RETRIES) {
           // History could not be read (no router yet, after an outage): try again, backing off.

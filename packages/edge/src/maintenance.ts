@@ -22,6 +22,11 @@ export interface MaintenanceDeps {
   log: Logger;
   nodeId: string;
   pingIntervalMs: number;
+  /**
+   * A connection that sent nothing (no pong, no frame) this long after a ping is closed. At or
+   * above `pingIntervalMs` there is no separate deadline: silence for a whole interval is enough.
+   */
+  pongTimeoutMs: number;
   /** How often local presence entries are refreshed (a third of the presence TTL). */
   presenceRefreshMs: number;
   /** Rooms with members here, for the node heartbeat. */
@@ -39,6 +44,7 @@ export class Maintenance {
   #heartbeat: NodeJS.Timeout | undefined;
   #presenceRefresh: NodeJS.Timeout | undefined;
   #nodeBeat: NodeJS.Timeout | undefined;
+  #pongDeadline: NodeJS.Timeout | undefined;
 
   constructor(deps: MaintenanceDeps) {
     this.#deps = deps;
@@ -57,11 +63,17 @@ export class Maintenance {
 
   stop(): void {
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#pongDeadline);
     clearInterval(this.#presenceRefresh);
     clearInterval(this.#nodeBeat);
   }
 
-  /** One sweep for all connections. Silent for a whole interval = dead. */
+  /**
+   * One sweep for all connections: silent for a whole interval = dead; the others are pinged,
+   * and whoever stays silent `pongTimeoutMs` after that ping is dead too. A path that died
+   * without a FIN (blackholed TCP) is so found at most pingIntervalMs + pongTimeoutMs after it
+   * died (see "Heartbeats" in docs/protocol.md).
+   */
   sweep(): void {
     const writer = this.#deps.writer;
     for (const conn of this.#deps.connections) {
@@ -71,6 +83,18 @@ export class Maintenance {
       }
       conn.socket.ping();
       if (conn.isOpen) writer.sendWire(conn, PING_WIRE, 'ping');
+    }
+    const { pongTimeoutMs, pingIntervalMs } = this.#deps;
+    if (pongTimeoutMs >= pingIntervalMs) return;
+    clearTimeout(this.#pongDeadline);
+    this.#pongDeadline = setTimeout(() => this.#closeSilent(), pongTimeoutMs);
+    this.#pongDeadline.unref();
+  }
+
+  /** Closes the connections that sent nothing since the last sweep pinged them. */
+  #closeSilent(): void {
+    for (const conn of this.#deps.connections) {
+      if (conn.awaitingPong()) this.#deps.writer.terminate(conn, CloseCode.HeartbeatTimeout);
     }
   }
 

@@ -13,6 +13,7 @@ export class EdgeMetrics {
   readonly commandDuration: Histogram<'op'>;
   readonly deliveryLatency: Histogram;
   readonly rooms: Gauge;
+  readonly staleDeliveries: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -73,6 +74,11 @@ export class EdgeMetrics {
     this.rooms = new Gauge({
       name: 'switchboard_edge_rooms',
       help: 'Rooms with at least one member on this edge (one bus subscription each)',
+      registers,
+    });
+    this.staleDeliveries = new Counter({
+      name: 'switchboard_edge_stale_epoch_deliveries_total',
+      help: 'Room deliveries dropped because they belong to an epoch older than the room is on',
       registers,
     });
   }

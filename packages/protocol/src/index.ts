@@ -1,4 +1,5 @@
 export { CloseCode, closeReason, ErrorCode, errorName, isTemporaryError, shouldReconnect } from './codes.js';
+export { compareEpochs, epochGeneration } from './epochs.js';
 export type {
   ClientCommand,
   ConnectCommand,

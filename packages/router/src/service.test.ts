@@ -1,5 +1,6 @@
 import {
   type BusMessage,
+  DeliveryHeaders,
   decodeJson,
   decodeText,
   encodeJson,
@@ -8,8 +9,8 @@ import {
   RpcClient,
   Subjects,
 } from '@switchboard/bus';
-import { ErrorCode } from '@switchboard/protocol';
-import { MemoryHistoryStore, MemoryRateLimitStore } from '@switchboard/stores';
+import { ErrorCode, epochGeneration } from '@switchboard/protocol';
+import { type HistoryStore, MemoryHistoryStore, MemoryRateLimitStore } from '@switchboard/stores';
 import { silentLogger } from '@switchboard/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RouterRpc } from './rpc.js';
@@ -228,5 +229,87 @@ describe('router service', () => {
         data: { n: 1 },
       });
     });
+  });
+});
+
+describe('router service: epoch fencing', () => {
+  const publish = { ...alice, conn: 'c1', room: 'chat:lobby', event: 'say', data: { text: 'hi' }, key: 'k1' };
+
+  /** A history store whose next append answers late, after the room's stream was lost meanwhile. */
+  function stallingHistory() {
+    const inner = new MemoryHistoryStore({
+      size: 10,
+      ttlMs: 60_000,
+      metaTtlMs: 60_000,
+      idempotencyTtlMs: 60_000,
+      maxRooms: 100,
+    });
+    const control = { stall: false, wipe: false };
+    const history: HistoryStore = {
+      append: async (room, payload, options) => {
+        const result = await inner.append(room, payload, options);
+        if (control.stall) {
+          control.stall = false;
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          if (control.wipe) await inner.close(); // the store restarted empty during the stall
+        }
+        return result;
+      },
+      read: (room, options) => inner.read(room, options),
+      close: () => inner.close(),
+    };
+    return { history, control };
+  }
+
+  function start(history: HistoryStore) {
+    const bus = new MemoryBus(new MemoryBusHub());
+    const router = startRouterService({
+      bus,
+      history,
+      rateLimits: new MemoryRateLimitStore({ maxKeys: 100 }),
+      options: {
+        historySize: 10,
+        userPublishRate: 0,
+        userPublishBurst: 0,
+        lifecycleEvents: false,
+        epochRecheckAfterMs: 30,
+      },
+      log: silentLogger(),
+    });
+    const deliveries: BusMessage[] = [];
+    bus.subscribe(Subjects.room('chat:lobby'), (msg) => deliveries.push(msg));
+    return { rpc: new RpcClient(bus, 1_000), deliveries, stop: () => router.stop() };
+  }
+
+  it('drops an append whose epoch was replaced before it could be published; the retry lands in the new one', async () => {
+    const { history, control } = stallingHistory();
+    const env = start(history);
+    const first = await env.rpc.call(RouterRpc.publish, { ...publish, key: 'k0' });
+    control.stall = true;
+    control.wipe = true;
+    await expect(env.rpc.call(RouterRpc.publish, publish)).rejects.toMatchObject({
+      errorCode: ErrorCode.Unavailable,
+    });
+    const retried = await env.rpc.call(RouterRpc.publish, publish);
+    expect(retried.offset).toBe(1);
+    expect(epochGeneration(retried.epoch)).toBeGreaterThan(epochGeneration(first.epoch));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The stale append was never delivered: one frame in the old epoch, one in the new.
+    expect(env.deliveries.map((d) => d.headers?.[DeliveryHeaders.epoch])).toEqual([
+      first.epoch,
+      retried.epoch,
+    ]);
+    env.stop();
+  });
+
+  it('publishes a slow append whose epoch is still current', async () => {
+    const { history, control } = stallingHistory();
+    const env = start(history);
+    control.stall = true;
+    const reply = await env.rpc.call(RouterRpc.publish, publish);
+    expect(reply.offset).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(env.deliveries).toHaveLength(1);
+    env.stop();
   });
 });

@@ -25,7 +25,15 @@ export interface RouterOptions {
   userPublishBurst: number;
   /** Publish `sb.events.publish` for every accepted message. */
   lifecycleEvents: boolean;
+  /**
+   * An append that took longer than this (ms) is checked against the room's current epoch before
+   * it is published (see `assertEpochCurrent`). Default 250.
+   */
+  epochRecheckAfterMs?: number;
 }
+
+/** Far above a healthy append (well under 10 ms), below the time a stall takes to matter. */
+export const DEFAULT_EPOCH_RECHECK_AFTER_MS = 250;
 
 /**
  * The router owns rooms: it authorizes joins and publishes, assigns offsets (through the
@@ -39,7 +47,8 @@ export function startRouterService(deps: {
   options: RouterOptions;
   log: Logger;
 }): { stop(): void } {
-  const { bus, history, rateLimits, options, log } = deps;
+  const { bus, history, rateLimits, log } = deps;
+  const options = { epochRecheckAfterMs: DEFAULT_EPOCH_RECHECK_AFTER_MS, ...deps.options };
   const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
 
   async function publish(req: RpcBody<typeof RouterRpc.publish>): Promise<PublishReply> {
@@ -63,12 +72,14 @@ export function startRouterService(deps: {
   ): Promise<PublishReply> {
     const ts = Date.now();
     const stored = messageBody(event, data, from, ts);
+    const started = performance.now();
     // Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
     const appended = await history.append(
       room,
       stored,
       key !== undefined ? { idempotencyKey: `${from.user}:${key}` } : undefined,
     );
+    await assertEpochCurrent(room, appended.epoch, started);
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
     bus.publish(
       Subjects.room(room),
@@ -96,6 +107,27 @@ export function startRouterService(deps: {
       bus.publish(Subjects.event('publish'), encodeJson(record));
     }
     return { offset: appended.offset, epoch: appended.epoch };
+  }
+
+  /**
+   * Fencing: a publish must not go out, nor be acknowledged, in an epoch that was replaced
+   * while this router was not looking (stalled by SIGSTOP, a GC pause or a partition across
+   * the loss of the room's stream). An append answered promptly cannot have been overtaken
+   * in any way that matters: edges drop deliveries of an epoch older than the one they are on.
+   * A slow one is checked against the room's current epoch; if that changed (or the check is
+   * slow too), the publish is dropped and the sender gets a temporary error: its retry with
+   * the same idempotency key lands in the current epoch.
+   */
+  async function assertEpochCurrent(room: string, epoch: string, started: number): Promise<void> {
+    if (performance.now() - started <= options.epochRecheckAfterMs) return;
+    const checked = performance.now();
+    const current = await history.read(room, { limit: 0 });
+    if (current.epoch === epoch && performance.now() - checked <= options.epochRecheckAfterMs) return;
+    log.warn({ room, epoch, current: current.epoch }, 'append to a replaced epoch not published');
+    throw new RemoteError(
+      ErrorCode.Unavailable,
+      `room "${room}" moved to another epoch during the publish: retry`,
+    );
   }
 
   /** Internal services publishing to a room (trusted: NATS permissions guard the subject). */

@@ -251,6 +251,7 @@ export function edgeOptions(config: EdgeConfig, nodeId: string) {
     allowedOrigins: config.allowedOrigins,
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
+    pongTimeoutMs: config.pongTimeoutMs,
     maxFrameBytes: config.maxFrameBytes,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     connectionRate: config.connectionRate,

@@ -35,6 +35,8 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly #rooms = new Map<string, RoomStream>();
   readonly #options: MemoryHistoryOptions;
   readonly #now: () => number;
+  /** The last epoch generation handed out: the next one is above it, whatever the clock does. */
+  #generation = 0;
 
   constructor(options: MemoryHistoryOptions) {
     this.#options = options;
@@ -76,6 +78,12 @@ export class MemoryHistoryStore implements HistoryStore {
     };
   }
 
+  /** The wall clock in microseconds (an injected `now` counts milliseconds). */
+  #microseconds(): number {
+    if (this.#options.now) return Math.floor(this.#options.now() * 1000);
+    return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  }
+
   async close(): Promise<void> {
     this.#rooms.clear();
   }
@@ -91,7 +99,15 @@ export class MemoryHistoryStore implements HistoryStore {
       this.#rooms.set(room, stream);
       return stream;
     }
-    stream = { epoch: randomId(8), offset: 0, entries: [], keys: new Map(), touchedAt: now };
+    // "<generation>-<random>", as the Redis store makes them: microseconds, only ever growing.
+    this.#generation = Math.max(this.#microseconds(), this.#generation + 1);
+    stream = {
+      epoch: `${this.#generation}-${randomId(8)}`,
+      offset: 0,
+      entries: [],
+      keys: new Map(),
+      touchedAt: now,
+    };
     this.#rooms.set(room, stream);
     if (this.#rooms.size > this.#options.maxRooms) {
       const oldest = this.#rooms.keys().next().value;

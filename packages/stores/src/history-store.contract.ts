@@ -1,3 +1,4 @@
+import { epochGeneration } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { closesAfterEach } from './contract-support.js';
 import type { HistoryLimits, HistoryStore } from './history-store.js';
@@ -135,6 +136,43 @@ export function historyStoreContract(
       const after = await store.read('lost', { limit: 10 });
       expect(after.epoch).not.toBe(before.epoch);
       expect(after.offset).toBe(0);
+    });
+
+    it('orders epochs: the epoch after a loss has a greater generation', async () => {
+      if (!wipe) return;
+      const store = await open();
+      const generations: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        generations.push(epochGeneration((await store.append('ordered', 'a')).epoch));
+        await wipe();
+      }
+      expect(generations[0]).toBeGreaterThan(0);
+      expect(generations[1]).toBeGreaterThan(generations[0]!);
+      expect(generations[2]).toBeGreaterThan(generations[1]!);
+    });
+
+    it('orders epochs made by a new store over a wiped backend (nothing remembered but the clock)', async () => {
+      if (!wipe) return;
+      const first = await (await open()).append('restarted', 'a');
+      await wipe();
+      await sleep(1); // a restart takes longer than one tick of the clock
+      const second = await (await open()).append('restarted', 'a');
+      expect(epochGeneration(second.epoch)).toBeGreaterThan(epochGeneration(first.epoch));
+    });
+
+    it('returns the epoch an append went to; a key from a lost epoch is not a duplicate', async () => {
+      if (!wipe) return;
+      const store = await open();
+      const before = await store.append('fenced', 'a', { idempotencyKey: 'k' });
+      await wipe();
+      const after = await store.append('fenced', 'a', { idempotencyKey: 'k' });
+      expect(after).toMatchObject({ offset: 1, duplicate: false });
+      expect(epochGeneration(after.epoch)).toBeGreaterThan(epochGeneration(before.epoch));
+      expect(await store.read('fenced', { limit: 0 })).toMatchObject({ offset: 1, epoch: after.epoch });
+      expect(await store.append('fenced', 'a', { idempotencyKey: 'k' })).toEqual({
+        ...after,
+        duplicate: true,
+      });
     });
   });
 }

@@ -1,3 +1,4 @@
+import { epochGeneration } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   CONTRACT_HISTORY_LIMITS,
@@ -11,7 +12,16 @@ import { MemoryPresenceStore } from './presence-store-memory.js';
 import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
 import { MemoryRevocationStore } from './revocation-store-memory.js';
 
-historyStoreContract('memory', async (limits) => new MemoryHistoryStore({ ...limits, maxRooms: 1000 }));
+let memoryHistory: MemoryHistoryStore | undefined;
+historyStoreContract(
+  'memory',
+  async (limits) => {
+    memoryHistory = new MemoryHistoryStore({ ...limits, maxRooms: 1000 });
+    return memoryHistory;
+  },
+  // Dropping every room is what a restart of a standalone server does to its history.
+  async () => memoryHistory?.close(),
+);
 presenceStoreContract('memory', async (ttlMs) => new MemoryPresenceStore({ ttlMs }));
 rateLimitStoreContract('memory', async () => new MemoryRateLimitStore({ maxKeys: 1000 }));
 revocationStoreContract('memory', async () => new MemoryRevocationStore());
@@ -38,6 +48,21 @@ describe('MemoryHistoryStore bounds', () => {
     const first = await store.append('a', 'x');
     now += 101;
     expect((await store.read('a', { limit: 1 })).epoch).not.toBe(first.epoch);
+  });
+});
+
+describe('MemoryHistoryStore epochs', () => {
+  it('makes epochs with growing generations even when the clock steps back', async () => {
+    let now = 5_000;
+    const store = new MemoryHistoryStore({ ...CONTRACT_HISTORY_LIMITS, maxRooms: 1, now: () => now });
+    const a = await store.append('a', 'x');
+    now = 1_000; // the clock stepped back
+    const b = await store.append('b', 'x'); // evicts a
+    const a2 = await store.append('a', 'x');
+    expect(epochGeneration(a.epoch)).toBe(5_000_000);
+    expect(epochGeneration(b.epoch)).toBe(5_000_001);
+    expect(epochGeneration(a2.epoch)).toBe(5_000_002);
+    expect(a2.epoch).toMatch(/^5000002-[0-9A-Za-z]{8}$/);
   });
 });
 

@@ -62,6 +62,7 @@ export const edgePiece = piece('edge', [
   'allowedOrigins',
   'authTimeoutMs',
   'pingIntervalMs',
+  'pongTimeoutMs',
   'maxFrameBytes',
   'maxRoomsPerConnection',
   'connectionRate',

@@ -113,8 +113,14 @@ export const SETTINGS = {
   ),
   pingIntervalMs: setting(
     'SB_PING_INTERVAL_MS',
-    25_000,
-    'heartbeat interval; a connection silent for two intervals is closed',
+    10_000,
+    'heartbeat interval (WebSocket ping + {"t":"ping"} push); with SB_PONG_TIMEOUT_MS it bounds how fast a dead path is found — see docs/protocol.md, Heartbeats',
+    wholeNumber(100, 600_000),
+  ),
+  pongTimeoutMs: setting(
+    'SB_PONG_TIMEOUT_MS',
+    5_000,
+    'a connection silent this long after a ping is closed (4003); a dead path is found within SB_PING_INTERVAL_MS + this. At or above the interval: silence for a whole interval instead',
     wholeNumber(100, 600_000),
   ),
   maxFrameBytes: setting(

@@ -1,4 +1,5 @@
 import { ClosedError } from '@switchboard/bus';
+import { epochGeneration } from '@switchboard/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // The harness lives in @switchboard/testing, which depends on this package: import its source
@@ -71,6 +72,22 @@ describe('Redis stores beyond the contracts', () => {
     await expect(store.read('broken', { limit: 1 })).rejects.toThrow(/WRONGTYPE/);
     expect((await store.append('fine', 'x')).offset).toBe(1);
     await store.close();
+  });
+
+  it('makes a new epoch above the highest generation it has seen, whatever the Redis clock says', async () => {
+    const store = new RedisHistoryStore(redis, CONTRACT_HISTORY_LIMITS);
+    // An epoch from a clock far ahead (e.g. before Redis failed over to a host whose clock lags).
+    await redis.hset('sb:h:{ahead}:meta', 'epoch', '8000000000000000-aheadaheadXY', 'offset', 3);
+    expect((await store.read('ahead', { limit: 0 })).epoch).toBe('8000000000000000-aheadaheadXY');
+    const fresh = await store.append('fresh', 'x');
+    expect(fresh.epoch).toMatch(/^8000000000000001-[0-9A-Za-z]{12}$/);
+    // Another client (a router started later) has seen nothing: Redis TIME in microseconds.
+    const other = new RedisHistoryStore(redis, CONTRACT_HISTORY_LIMITS);
+    const now = Date.now() * 1000;
+    const generation = epochGeneration((await other.append('other', 'x')).epoch);
+    expect(Math.abs(generation - now)).toBeLessThan(60_000_000);
+    await store.close();
+    await other.close();
   });
 
   it('starts a new epoch when only the meta was lost, dropping the old stream and idempotency keys', async () => {

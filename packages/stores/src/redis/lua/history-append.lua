@@ -1,5 +1,7 @@
 -- KEYS: meta, stream, idempotency key
--- ARGV: epoch if new, payload, size, ttlMs, metaTtlMs, idempotencyTtlMs, has key (1/0)
+-- ARGV: random part of a new epoch, payload, size, ttlMs, metaTtlMs, idempotencyTtlMs, has key (1/0),
+--       generation floor
+-- Returns {offset, epoch, duplicate (1/0)}: the epoch is the one this append went to.
 
 if redis.replicate_commands then redis.replicate_commands() end
 local __t = redis.call('TIME')
@@ -8,7 +10,12 @@ local now = tonumber(__t[1]) * 1000 + math.floor(tonumber(__t[2]) / 1000)
 local meta, stream, idem = KEYS[1], KEYS[2], KEYS[3]
 local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
-  epoch = ARGV[1]
+  -- A new epoch: "<generation>-<random>". The generation only grows: Redis TIME in microseconds,
+  -- but never at or below the highest generation the caller has seen (a clock stepped back).
+  local generation = tonumber(__t[1]) * 1000000 + tonumber(__t[2])
+  local floor = tonumber(ARGV[8]) or 0
+  if generation <= floor then generation = floor + 1 end
+  epoch = string.format('%.0f', generation) .. '-' .. ARGV[1]
   redis.call('DEL', stream)
   redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
 end

@@ -1,5 +1,5 @@
 -- KEYS: meta, stream
--- ARGV: epoch if new, metaTtlMs, since, limit, reverse (1/0), ttlMs
+-- ARGV: random part of a new epoch, metaTtlMs, since, limit, reverse (1/0), ttlMs, generation floor
 
 if redis.replicate_commands then redis.replicate_commands() end
 local __t = redis.call('TIME')
@@ -9,7 +9,12 @@ local meta, stream = KEYS[1], KEYS[2]
 local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
   -- Reading creates the epoch too: the caller must see the same epoch its next append gets.
-  epoch = ARGV[1]
+  -- A new epoch: "<generation>-<random>". The generation only grows: Redis TIME in microseconds,
+  -- but never at or below the highest generation the caller has seen (a clock stepped back).
+  local generation = tonumber(__t[1]) * 1000000 + tonumber(__t[2])
+  local floor = tonumber(ARGV[7]) or 0
+  if generation <= floor then generation = floor + 1 end
+  epoch = string.format('%.0f', generation) .. '-' .. ARGV[1]
   redis.call('DEL', stream)
   redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
   redis.call('PEXPIRE', meta, ARGV[2])
