@@ -27,7 +27,7 @@ log.info(
     websocket: `ws://${config.wsHost}:${switchboard.wsPort}`,
     health: `http://${config.httpHost}:${switchboard.httpPort}`,
   },
-  'Switchboard is ready (embedded mode: in-memory bus and stores)',
+  `Switchboard is ready (all services in one process; bus: ${config.bus === 'nats' ? 'NATS' : 'in-memory'}, stores: ${config.store === 'redis' ? 'Redis' : 'in-memory'})`,
 );
 if (effectiveJwtSecrets(config).includes(DEV_JWT_SECRET)) {
   log.warn(
