@@ -433,6 +433,17 @@ export function cpuSeconds(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
+/** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS); NaN elsewhere. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -551,7 +562,7 @@ export class RawMember {
   #rest: Buffer | undefined;
   #opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
-  private constructor(host: string, port: number, protocol: string, extraHeaders: string) {
+  private constructor(host: string, port: number, path: string, protocol: string, extraHeaders: string) {
     const key = randomBytes(16).toString('base64');
     this.socket = connect({
       host,
@@ -561,8 +572,9 @@ export class RawMember {
     });
     this.socket.once('connect', () => {
       this.socket.write(
-        `GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n` +
+        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+          (protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
           `${extraHeaders}\r\n`,
       );
     });
@@ -578,10 +590,14 @@ export class RawMember {
     this.socket.on('close', () => fail('socket closed'));
   }
 
-  /** `extraHeaders`: more request header lines, each ending in CRLF (a browser's cookies, say). */
+  /**
+   * `url`'s path and query are the request target; `protocol` '' sends no subprotocol header;
+   * `extraHeaders`: more request header lines, each ending in CRLF (a browser's cookies, a
+   * bearer token).
+   */
   static open(url: string, protocol: string, extraHeaders = ''): Promise<RawMember> {
-    const { hostname, port } = new URL(url);
-    const member = new RawMember(hostname, Number(port), protocol, extraHeaders);
+    const { hostname, port, pathname, search } = new URL(url);
+    const member = new RawMember(hostname, Number(port), `${pathname}${search}`, protocol, extraHeaders);
     return new Promise((resolve, reject) => {
       member.#opened = { resolve: () => resolve(member), reject };
     });
