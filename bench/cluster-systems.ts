@@ -64,14 +64,19 @@ const SWITCHBOARD_ENV: Record<string, string> = {
   NODE_OPTIONS: `--inspect=${HOST}:0`,
 };
 
-export async function startSwitchboard(): Promise<RunningSystem> {
+/** `joinPushes: false` turns off join/leave pushes (Switchboard's default: rooms up to 1,000 members). */
+export interface SystemOptions {
+  joinPushes: boolean;
+}
+
+export async function startSwitchboard(options: SystemOptions): Promise<RunningSystem> {
   const cluster = await startCluster({
     edges: 2,
     routers: 1,
     presence: 1,
     auth: 1,
     secret: BENCH_SECRET,
-    env: SWITCHBOARD_ENV,
+    env: { ...SWITCHBOARD_ENV, ...(options.joinPushes ? {} : { SB_PRESENCE_DIFF_MAX_MEMBERS: '0' }) },
     hostEnv: hostEnv(),
   });
   const processes: MeasuredProcess[] = [];
@@ -130,7 +135,7 @@ function namespace(name: string, joinLeave: boolean): Record<string, unknown> {
   };
 }
 
-export async function startCentrifugo(binary: string): Promise<RunningSystem> {
+export async function startCentrifugo(binary: string, options: SystemOptions): Promise<RunningSystem> {
   const redis = await startRedisServer({ env: hostEnv() });
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-centrifugo-'));
   const nodes: Array<{ child: ChildProcess; port: number }> = [];
@@ -145,7 +150,7 @@ export async function startCentrifugo(binary: string): Promise<RunningSystem> {
         client: { token: { hmac_secret_key: BENCH_SECRET } },
         channel: {
           history_meta_ttl: '24h',
-          namespaces: [namespace('chat', true), namespace('big', false)],
+          namespaces: [namespace('chat', options.joinPushes), namespace('big', false)],
         },
         http_api: { disabled: true },
         health: { enabled: true },

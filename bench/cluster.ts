@@ -50,6 +50,10 @@ const usage = `pnpm bench:cluster [-- flags]
   --fanout-messages 200   (c) measured messages (after 20 warm-up ones)
   --batch 200             connections opened concurrently
   --only switchboard,centrifugo,socketio
+  --workloads connect,small,fanout   which workloads to run ((d) comes with connect)
+  --join-pushes on        off: no join/leave pushes to members (Switchboard
+                          SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
+                          connect path without the n² push frames of 100-member rooms
   --profile               also profile Switchboard's processes (V8 sampling, 100 µs) during an
                           extra publish phase and an extra connect storm; prints top self time
   --profile-seconds 8
@@ -70,6 +74,8 @@ const { values } = parseArgs({
     'fanout-messages': { type: 'string', default: '200' },
     batch: { type: 'string', default: '200' },
     only: { type: 'string', default: 'switchboard,centrifugo,socketio' },
+    workloads: { type: 'string', default: 'connect,small,fanout' },
+    'join-pushes': { type: 'string', default: 'on' },
     profile: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '8' },
     'quiet-wait-s': { type: 'string', default: '3' },
@@ -111,6 +117,18 @@ for (const name of only) {
     process.exit(2);
   }
 }
+const workloads = new Set(values.workloads.split(',').map((s) => s.trim()));
+for (const w of workloads) {
+  if (!['connect', 'small', 'fanout'].includes(w)) {
+    console.error(`--workloads: unknown workload "${w}"\n\n${usage}`);
+    process.exit(2);
+  }
+}
+if (values['join-pushes'] !== 'on' && values['join-pushes'] !== 'off') {
+  console.error(`--join-pushes must be on or off\n\n${usage}`);
+  process.exit(2);
+}
+const systemOptions = { joinPushes: values['join-pushes'] === 'on' };
 watchdog(whole('watchdog-s') * 1000, 'bench:cluster');
 
 // ---- results ------------------------------------------------------------------------------------
@@ -336,12 +354,12 @@ async function fanout(system: RunningSystem, dialect: Dialect) {
 // ---- one system -----------------------------------------------------------------------------------
 
 async function start(name: SystemName): Promise<RunningSystem | string> {
-  if (name === 'switchboard') return startSwitchboard();
+  if (name === 'switchboard') return startSwitchboard(systemOptions);
   if (name === 'socketio') return startSocketio();
   const binary = centrifugoBinary();
   if ('missing' in binary)
     return `Centrifugo skipped: ${binary.missing}\n  (get it with: bash scripts/centrifugo.sh — needs Go; builds github.com/centrifugal/centrifugo/v6@v6.9.1 once)`;
-  return startCentrifugo(binary.path);
+  return startCentrifugo(binary.path, systemOptions);
 }
 
 async function runSystem(name: SystemName): Promise<SystemResult> {
@@ -371,53 +389,66 @@ async function runSystem(name: SystemName): Promise<SystemResult> {
     await closeAll(system, warm);
     step('warmed up');
 
-    const rssBefore = await memory(system, true);
-    const storm = await connectStorm(system, dialect, opts.connects, 'c');
-    await sleep(2_000);
-    const rssAfter = await memory(system, true);
-    note(name, 'connects', storm.cpu);
-    result.connect = {
-      cpu: storm.cpu,
-      operations: opts.connects,
-      deliveries: 0,
-      expectedDeliveries: 0,
-      p50Ms: Number.NaN,
-      p99Ms: Number.NaN,
-      maxMs: storm.wall * 1000,
-      errors: 0,
-      rssBefore,
-      rssAfter,
-    };
-    await closeAll(system, storm.members);
-    step(`${opts.connects} connects in ${storm.wall.toFixed(1)} s`);
-
-    if (values.profile && name === 'switchboard') {
-      const n = Math.min(opts.connects, 3_000);
-      let extra: RawMember[] = [];
-      result.profiles.connect = await profileDuring(
-        system,
-        ['edge-1', 'edge-2', 'auth-1', 'router-1', 'presence-1'],
-        async () => {
-          extra = (await connectStorm(system, dialect, n, 'p')).members;
-        },
-      );
-      await closeAll(system, extra);
-      step(`profiled ${n} connects`);
+    if (workloads.has('connect')) await connectPhases(system, dialect, result, step);
+    if (workloads.has('small')) {
+      const small = await smallRooms(system, dialect, values.profile && name === 'switchboard');
+      result.small = small.result;
+      result.profiles.publish = small.profiles;
+      note(name, 'small rooms', small.result.cpu);
+      step('small rooms done');
     }
-
-    const small = await smallRooms(system, dialect, values.profile && name === 'switchboard');
-    result.small = small.result;
-    result.profiles.publish = small.profiles;
-    note(name, 'small rooms', small.result.cpu);
-    step('small rooms done');
-
-    result.fanout = await fanout(system, dialect);
-    note(name, 'fan-out', result.fanout.cpu);
-    step('fan-out done');
+    if (workloads.has('fanout')) {
+      result.fanout = await fanout(system, dialect);
+      note(name, 'fan-out', result.fanout.cpu);
+      step('fan-out done');
+    }
   } finally {
     await system.stop();
   }
   return result;
+}
+
+/** (a) and (d), and with --profile a second, profiled storm. */
+async function connectPhases(
+  system: RunningSystem,
+  dialect: Dialect,
+  result: SystemResult,
+  step: (what: string) => void,
+): Promise<void> {
+  const name = system.name;
+  const rssBefore = await memory(system, true);
+  const storm = await connectStorm(system, dialect, opts.connects, 'c');
+  await sleep(2_000);
+  const rssAfter = await memory(system, true);
+  note(name, 'connects', storm.cpu);
+  result.connect = {
+    cpu: storm.cpu,
+    operations: opts.connects,
+    deliveries: 0,
+    expectedDeliveries: 0,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    maxMs: storm.wall * 1000,
+    errors: 0,
+    rssBefore,
+    rssAfter,
+  };
+  await closeAll(system, storm.members);
+  step(`${opts.connects} connects in ${storm.wall.toFixed(1)} s`);
+
+  if (values.profile && name === 'switchboard') {
+    const n = Math.min(opts.connects, 3_000);
+    let extra: RawMember[] = [];
+    result.profiles.connect = await profileDuring(
+      system,
+      ['edge-1', 'edge-2', 'auth-1', 'router-1', 'presence-1'],
+      async () => {
+        extra = (await connectStorm(system, dialect, n, 'p')).members;
+      },
+    );
+    await closeAll(system, extra);
+    step(`profiled ${n} connects`);
+  }
 }
 
 // ---- report ---------------------------------------------------------------------------------------
@@ -462,62 +493,74 @@ function report(results: SystemResult[]): string {
       : 'Other processes stayed below 0.15 cores in every measured phase.',
   );
 
-  out.push(
-    `\n### (a) ${opts.connects} connects, each its own HS256 token, joining 1 of ${opts.rooms} rooms\n`,
-  );
-  out.push(
-    table(
-      ['system', 'CPU-s, all processes', 'CPU per connect', 'wall', 'connects/s', 'load generator', 'others'],
-      ran.map((r) => {
-        const c = r.connect!;
-        return [
-          r.name,
-          c.cpu.total.toFixed(2),
-          us(c.cpu.total / c.operations),
-          `${(c.maxMs / 1000).toFixed(1)} s`,
-          (c.operations / (c.maxMs / 1000)).toFixed(0),
-          `${c.cpu.loadGenerator.toFixed(2)} cores`,
-          `${c.cpu.others.toFixed(2)} cores`,
-        ];
-      }),
-    ),
-  );
-  out.push('\nPer process, CPU per connect:\n');
-  for (const r of ran) {
-    const c = r.connect!;
+  const connected = ran.filter((r) => r.connect !== undefined);
+  if (connected.length > 0) {
     out.push(
-      `- ${r.name}: ${[...c.cpu.perProcess.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .map(([p, s]) => `${p} ${us(s / c.operations)}`)
-        .join(', ')}`,
+      `\n### (a) ${opts.connects} connects, each its own HS256 token, joining 1 of ${opts.rooms} rooms\n`,
+    );
+    out.push(
+      table(
+        [
+          'system',
+          'CPU-s, all processes',
+          'CPU per connect',
+          'wall',
+          'connects/s',
+          'load generator',
+          'others',
+        ],
+        connected.map((r) => {
+          const c = r.connect!;
+          return [
+            r.name,
+            c.cpu.total.toFixed(2),
+            us(c.cpu.total / c.operations),
+            `${(c.maxMs / 1000).toFixed(1)} s`,
+            (c.operations / (c.maxMs / 1000)).toFixed(0),
+            `${c.cpu.loadGenerator.toFixed(2)} cores`,
+            `${c.cpu.others.toFixed(2)} cores`,
+          ];
+        }),
+      ),
+    );
+    out.push('\nPer process, CPU per connect:\n');
+    for (const r of connected) {
+      const c = r.connect!;
+      out.push(
+        `- ${r.name}: ${[...c.cpu.perProcess.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([p, s]) => `${p} ${us(s / c.operations)}`)
+          .join(', ')}`,
+      );
+    }
+
+    out.push(`\n### (d) memory per idle connection (${opts.connects}, RSS of all processes after a GC)\n`);
+    out.push(
+      table(
+        ['system', 'RSS before', 'RSS after', 'per connection', 'per process, per connection'],
+        connected.map((r) => {
+          const c = r.connect!;
+          const before = sum(c.rssBefore);
+          const after = sum(c.rssAfter);
+          const split = [...c.rssAfter.entries()]
+            .map(([p, b]) => [p, (b - (c.rssBefore.get(p) ?? 0)) / c.operations] as const)
+            .sort((a, b) => b[1] - a[1])
+            .map(([p, v]) => `${p} ${kib(v)}`)
+            .join(', ');
+          return [
+            r.name,
+            `${(before / 1048576).toFixed(1)} MiB`,
+            `${(after / 1048576).toFixed(1)} MiB`,
+            kib((after - before) / c.operations),
+            split,
+          ];
+        }),
+      ),
     );
   }
-
-  out.push(`\n### (d) memory per idle connection (${opts.connects}, RSS of all processes after a GC)\n`);
-  out.push(
-    table(
-      ['system', 'RSS before', 'RSS after', 'per connection', 'per process, per connection'],
-      ran.map((r) => {
-        const c = r.connect!;
-        const before = sum(c.rssBefore);
-        const after = sum(c.rssAfter);
-        const split = [...c.rssAfter.entries()]
-          .map(([p, b]) => [p, (b - (c.rssBefore.get(p) ?? 0)) / c.operations] as const)
-          .sort((a, b) => b[1] - a[1])
-          .map(([p, v]) => `${p} ${kib(v)}`)
-          .join(', ');
-        return [
-          r.name,
-          `${(before / 1048576).toFixed(1)} MiB`,
-          `${(after / 1048576).toFixed(1)} MiB`,
-          kib((after - before) / c.operations),
-          split,
-        ];
-      }),
-    ),
-  );
-
   const phase = (title: string, pick: (r: SystemResult) => PhaseResult | undefined, unit: string) => {
+    const had = ran.filter((r) => pick(r) !== undefined);
+    if (had.length === 0) return;
     out.push(`\n### ${title}\n`);
     out.push(
       table(
@@ -532,7 +575,7 @@ function report(results: SystemResult[]): string {
           'errors',
           'others',
         ],
-        ran.map((r) => {
+        had.map((r) => {
           const p = pick(r)!;
           return [
             r.name,
@@ -549,7 +592,7 @@ function report(results: SystemResult[]): string {
       ),
     );
     out.push(`\nPer process, CPU per ${unit}:\n`);
-    for (const r of ran) {
+    for (const r of had) {
       const p = pick(r)!;
       out.push(
         `- ${r.name}: ${[...p.cpu.perProcess.entries()]
