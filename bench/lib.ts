@@ -73,7 +73,7 @@ export interface StartOptions {
  * naive-ws and raw-floor: bench/naive-server.ts.
  */
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<ServerProcess> {
-  const [wsPort, httpPort, inspectPort] = await freePorts(options.inspect ? 3 : 2);
+  const [wsPort, httpPort, grpcPort, inspectPort] = await freePorts(options.inspect ? 4 : 3);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     // loadConfig refuses unknown SB_* variables, and the caller's own settings must not leak in.
@@ -88,6 +88,9 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       SB_WS_PORT: String(wsPort),
       SB_HTTP_HOST: HOST,
       SB_HTTP_PORT: String(httpPort),
+      // The gRPC server API would otherwise take 0.0.0.0:50051, which another run may hold.
+      SB_GRPC_HOST: HOST,
+      SB_GRPC_PORT: String(grpcPort),
       SB_MAX_CONNECTIONS: '1000000',
       SB_USER_PUBLISH_RATE: '0',
       SB_CONNECTION_RATE: '100000',

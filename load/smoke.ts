@@ -59,7 +59,7 @@ async function freePort(): Promise<number> {
 }
 
 async function standalone(): Promise<Target> {
-  const [wsPort, httpPort] = [await freePort(), await freePort()];
+  const [wsPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env))
     if (value !== undefined && !key.startsWith('SB_')) env[key] = value;
@@ -76,6 +76,8 @@ async function standalone(): Promise<Target> {
         SB_WS_PORT: String(wsPort),
         SB_HTTP_HOST: '127.0.0.1',
         SB_HTTP_PORT: String(httpPort),
+        SB_GRPC_HOST: '127.0.0.1',
+        SB_GRPC_PORT: String(grpcPort),
         SB_DRAIN_MS: '0',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
