@@ -67,6 +67,8 @@ const SWITCHBOARD_ENV: Record<string, string> = {
 /** `joinPushes: false` turns off join/leave pushes (Switchboard's default: rooms up to 1,000 members). */
 export interface SystemOptions {
   joinPushes: boolean;
+  /** More NODE_OPTIONS for Switchboard's processes (experiments: `--stack-trace-limit=0`, …). */
+  nodeOptions?: string;
 }
 
 export async function startSwitchboard(options: SystemOptions): Promise<RunningSystem> {
@@ -76,7 +78,13 @@ export async function startSwitchboard(options: SystemOptions): Promise<RunningS
     presence: 1,
     auth: 1,
     secret: BENCH_SECRET,
-    env: { ...SWITCHBOARD_ENV, ...(options.joinPushes ? {} : { SB_PRESENCE_DIFF_MAX_MEMBERS: '0' }) },
+    env: {
+      ...SWITCHBOARD_ENV,
+      ...(options.joinPushes ? {} : { SB_PRESENCE_DIFF_MAX_MEMBERS: '0' }),
+      ...(options.nodeOptions
+        ? { NODE_OPTIONS: `${SWITCHBOARD_ENV['NODE_OPTIONS']} ${options.nodeOptions}` }
+        : {}),
+    },
     hostEnv: hostEnv(),
   });
   const processes: MeasuredProcess[] = [];

@@ -54,6 +54,8 @@ const usage = `pnpm bench:cluster [-- flags]
   --join-pushes on        off: no join/leave pushes to members (Switchboard
                           SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
                           connect path without the n² push frames of 100-member rooms
+  --node-options "<flags>"  more NODE_OPTIONS for Switchboard's processes, for experiments
+                          (e.g. --stack-trace-limit=0 to see what per-request Error stacks cost)
   --profile               also profile Switchboard's processes (V8 sampling, 100 µs) during an
                           extra publish phase and an extra connect storm; prints top self time
   --profile-seconds 8
@@ -76,6 +78,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'switchboard,centrifugo,socketio' },
     workloads: { type: 'string', default: 'connect,small,fanout' },
     'join-pushes': { type: 'string', default: 'on' },
+    'node-options': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '8' },
     'quiet-wait-s': { type: 'string', default: '3' },
@@ -128,7 +131,10 @@ if (values['join-pushes'] !== 'on' && values['join-pushes'] !== 'off') {
   console.error(`--join-pushes must be on or off\n\n${usage}`);
   process.exit(2);
 }
-const systemOptions = { joinPushes: values['join-pushes'] === 'on' };
+const systemOptions = {
+  joinPushes: values['join-pushes'] === 'on',
+  ...(values['node-options'] ? { nodeOptions: values['node-options'] } : {}),
+};
 watchdog(whole('watchdog-s') * 1000, 'bench:cluster');
 
 // ---- results ------------------------------------------------------------------------------------
