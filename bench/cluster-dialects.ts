@@ -33,27 +33,37 @@ export function forEachDelivery(text: string, each: (sentAt: number) => void): v
   }
 }
 
-/** Resolves once a frame satisfies `done`; rejects when `failed` returns a reason or the socket closes. */
-function await_(
+/** How long one connection's set-up (connect + join) may take before the run gives up on it. */
+const SET_UP_TIMEOUT_MS = 60_000;
+
+/**
+ * Resolves once a frame satisfies `done`; rejects when `failed` returns a reason, the socket
+ * closes, or nothing satisfying arrives within SET_UP_TIMEOUT_MS.
+ */
+function untilFrame(
   member: RawMember,
   dialect: Dialect,
   done: (text: string) => boolean,
   failed: (text: string) => string | undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onClose = () => reject(new Error(`closed during set-up: ${member.closeInfo}`));
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      member.socket.off('close', onClose);
+      if (error) reject(error);
+      else {
+        member.onText = (t) => void dialect.control(member, t);
+        resolve();
+      }
+    };
+    const onClose = () => finish(new Error(`closed during set-up: ${member.closeInfo}`));
+    const timer = setTimeout(() => finish(new Error('no reply during set-up')), SET_UP_TIMEOUT_MS);
     member.socket.once('close', onClose);
     member.onText = (text) => {
       if (dialect.control(member, text)) return;
       const reason = failed(text);
-      if (reason !== undefined) {
-        member.socket.off('close', onClose);
-        reject(new Error(reason));
-      } else if (done(text)) {
-        member.socket.off('close', onClose);
-        member.onText = (t) => void dialect.control(member, t);
-        resolve();
-      }
+      if (reason !== undefined) finish(new Error(reason));
+      else if (done(text)) finish();
     };
   });
 }
@@ -62,7 +72,7 @@ function await_(
 export const switchboard: Dialect = {
   async member(url, token, room) {
     const member = await RawMember.open(url, SUBPROTOCOL, `Authorization: Bearer ${token}\r\n`);
-    const joined = await_(
+    const joined = untilFrame(
       member,
       switchboard,
       (text) => text.startsWith('{"id":1,'),
@@ -82,7 +92,7 @@ export const switchboard: Dialect = {
 export const centrifugo: Dialect = {
   async member(url, token, room) {
     const member = await RawMember.open(`${url}/connection/websocket`, '');
-    const subscribed = await_(
+    const subscribed = untilFrame(
       member,
       centrifugo,
       (text) => text.split('\n').some((line) => line.startsWith('{"id":2,')),
@@ -114,7 +124,7 @@ export const centrifugo: Dialect = {
 export const socketio: Dialect = {
   async member(url, token, room) {
     const member = await RawMember.open(`${url}/socket.io/?EIO=4&transport=websocket`, '');
-    const connected = await_(
+    const connected = untilFrame(
       member,
       socketio,
       (text) => text.startsWith('40'),
@@ -122,7 +132,7 @@ export const socketio: Dialect = {
     );
     member.send(`40${JSON.stringify({ token })}`);
     await connected;
-    const joined = await_(
+    const joined = untilFrame(
       member,
       socketio,
       (text) => text.startsWith('431['),
