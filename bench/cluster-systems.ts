@@ -67,7 +67,7 @@ const SWITCHBOARD_ENV: Record<string, string> = {
 /** `joinPushes: false` turns off join/leave pushes (Switchboard's default: rooms up to 1,000 members). */
 export interface SystemOptions {
   joinPushes: boolean;
-  /** More NODE_OPTIONS for Switchboard's processes (experiments: `--stack-trace-limit=0`, …). */
+  /** More NODE_OPTIONS for Switchboard's processes (experiments, e.g. `--max-semi-space-size=64`). */
   nodeOptions?: string;
 }
 

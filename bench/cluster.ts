@@ -55,7 +55,8 @@ const usage = `pnpm bench:cluster [-- flags]
                           SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
                           connect path without the n² push frames of 100-member rooms
   --node-options "<flags>"  more NODE_OPTIONS for Switchboard's processes, for experiments
-                          (e.g. --stack-trace-limit=0 to see what per-request Error stacks cost)
+                          (e.g. --max-semi-space-size=64; not --stack-trace-limit=0, which
+                          breaks tsx's module loading)
   --profile               also profile Switchboard's processes (V8 sampling, 100 µs) during an
                           extra publish phase and an extra connect storm; prints top self time
   --profile-seconds 8
