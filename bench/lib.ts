@@ -73,7 +73,7 @@ export interface StartOptions {
  * naive-ws and raw-floor: bench/naive-server.ts.
  */
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<ServerProcess> {
-  const [wsPort, httpPort, inspectPort] = await freePorts(options.inspect ? 3 : 2);
+  const [wsPort, httpPort, grpcPort, inspectPort] = await freePorts(options.inspect ? 4 : 3);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     // loadConfig refuses unknown SB_* variables, and the caller's own settings must not leak in.
@@ -88,6 +88,9 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       SB_WS_PORT: String(wsPort),
       SB_HTTP_HOST: HOST,
       SB_HTTP_PORT: String(httpPort),
+      // The gRPC server API would otherwise take 0.0.0.0:50051, which another run may hold.
+      SB_GRPC_HOST: HOST,
+      SB_GRPC_PORT: String(grpcPort),
       SB_MAX_CONNECTIONS: '1000000',
       SB_USER_PUBLISH_RATE: '0',
       SB_CONNECTION_RATE: '100000',
@@ -433,6 +436,17 @@ export function cpuSeconds(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
+/** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS); NaN elsewhere. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -551,7 +565,7 @@ export class RawMember {
   #rest: Buffer | undefined;
   #opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
-  private constructor(host: string, port: number, protocol: string, extraHeaders: string) {
+  private constructor(host: string, port: number, path: string, protocol: string, extraHeaders: string) {
     const key = randomBytes(16).toString('base64');
     this.socket = connect({
       host,
@@ -561,8 +575,9 @@ export class RawMember {
     });
     this.socket.once('connect', () => {
       this.socket.write(
-        `GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n` +
+        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+          (protocol === '' ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
           `${extraHeaders}\r\n`,
       );
     });
@@ -578,10 +593,14 @@ export class RawMember {
     this.socket.on('close', () => fail('socket closed'));
   }
 
-  /** `extraHeaders`: more request header lines, each ending in CRLF (a browser's cookies, say). */
+  /**
+   * `url`'s path and query are the request target; `protocol` '' sends no subprotocol header;
+   * `extraHeaders`: more request header lines, each ending in CRLF (a browser's cookies, a
+   * bearer token).
+   */
   static open(url: string, protocol: string, extraHeaders = ''): Promise<RawMember> {
-    const { hostname, port } = new URL(url);
-    const member = new RawMember(hostname, Number(port), protocol, extraHeaders);
+    const { hostname, port, pathname, search } = new URL(url);
+    const member = new RawMember(hostname, Number(port), `${pathname}${search}`, protocol, extraHeaders);
     return new Promise((resolve, reject) => {
       member.#opened = { resolve: () => resolve(member), reject };
     });
