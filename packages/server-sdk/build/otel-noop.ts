@@ -22,7 +22,11 @@ export const trace = {
     throw new Error('tracing is not part of the server SDK');
   },
   setSpan: (ctx: Context): Context => ctx,
+  getActiveSpan: (): undefined => undefined,
+  getSpan: (_ctx: Context): undefined => undefined,
 };
+/** The logger's trace-id mixin asks this; without tracing no span context is ever valid. */
+export const isSpanContextValid = (_spanContext: unknown): boolean => false;
 export enum SpanKind {
   INTERNAL = 0,
   SERVER = 1,
