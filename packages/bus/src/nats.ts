@@ -1,3 +1,5 @@
 /** `@switchboard/bus/nats`: the NATS bus. A separate entry so memory-only setups never load the NATS client. */
 export type { NatsBusOptions } from './bus-nats.js';
 export { NatsBus } from './bus-nats.js';
+export type { NatsAuthOptions, NatsSecurity, NatsTlsFiles } from './nats-security.js';
+export { natsSecurity, splitCredentials } from './nats-security.js';

@@ -28,6 +28,7 @@ import {
   type Wire,
 } from '@switchboard/api';
 import type { Bus } from '@switchboard/bus';
+import type { NatsAuthOptions, NatsTlsFiles } from '@switchboard/bus/nats';
 import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
 
 /** Per call: how long to wait for the answer (default: the client's). */
@@ -193,14 +194,23 @@ export class NatsServerClient implements ServerApi {
 
   /** Connects its own NATS connection (closed by `close()`). */
   static async connect(options: {
+    /** `nats://host:4222`; `nats://user:pass@host` works too. */
     servers: string | string[];
     name?: string;
     timeoutMs?: number;
+    /** Your service's NATS identity (docs/security.md: the `backend` role publishes, `api` also controls). */
+    auth?: NatsAuthOptions;
+    tls?: NatsTlsFiles;
+    /** Reply prefix your identity may subscribe to (default `_INBOX_backend`). */
+    inboxPrefix?: string;
   }): Promise<NatsServerClient> {
     const { NatsBus } = await import('@switchboard/bus/nats');
     const bus = await NatsBus.connect({
       servers: options.servers,
       name: options.name ?? 'switchboard-server-sdk',
+      inboxPrefix: options.inboxPrefix ?? '_INBOX_backend',
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     return new NatsServerClient({
       bus,
