@@ -132,18 +132,21 @@ export class ApiCore {
       reason: req.reason ?? DEFAULT_DISCONNECT_REASON,
       ...(req.conn !== undefined ? { conn: req.conn } : {}),
     };
-    await this.#control(req.user !== undefined ? Subjects.user(req.user) : Subjects.controlAll, message);
+    await this.#control(
+      req.user !== undefined ? Subjects.controlUser(req.user) : Subjects.controlAll,
+      message,
+    );
   }
 
   /** Joins every connection of the user, on every edge, to the room (no token grant needed). */
   async subscribe(input: SubscribeInput): Promise<void> {
     const req = validate(subscribeSchema, input);
-    await this.#control(Subjects.user(req.user), { action: 'subscribe', room: req.room });
+    await this.#control(Subjects.controlUser(req.user), { action: 'subscribe', room: req.room });
   }
 
   async unsubscribe(input: SubscribeInput): Promise<void> {
     const req = validate(subscribeSchema, input);
-    await this.#control(Subjects.user(req.user), { action: 'unsubscribe', room: req.room });
+    await this.#control(Subjects.controlUser(req.user), { action: 'unsubscribe', room: req.room });
   }
 
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {

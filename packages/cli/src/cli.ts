@@ -1,4 +1,4 @@
-import { readFileSync as readFileSyncOrThrow } from 'node:fs';
+import { readFileSync as readFileSyncOrThrow, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEV_API_KEY } from '@switchboard/api/dev-key';
 import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
@@ -12,6 +12,7 @@ import {
 } from '@switchboard/server-sdk';
 import WebSocket from 'ws';
 import { historyLines, infoTable, members, roomsTable, table } from './format.js';
+import { NatsConfigError, natsConfigText } from './nats-config.js';
 
 /**
  * `switchboard`: the command line for the server API (gRPC, or NATS with --nats) and for
@@ -38,6 +39,12 @@ Commands:
   rooms                                  rooms with members  [--limit n] [--cursor c] [--all]
   info                                   cluster nodes, versions, connections
   health                                 grpc.health.v1 status of the server API
+  nats-config [--roles r,…] [--passwords <dir> | --nkeys <dir>] [--out <file>]
+                                         write the nats-server authorization block (one user per
+                                         role: edge, auth, router, presence, api, backend; see
+                                         docs/security.md). Passwords from <dir>/<role>, NKeys from
+                                         <dir>/<role>.pub (or .nk seeds); by default the config
+                                         reads each password from $SB_NATS_PASSWORD_<ROLE>
 
 Connection flags (environment fallback in brackets):
   --grpc <host:port>     server API [SWITCHBOARD_GRPC]            default localhost:50051
@@ -97,6 +104,10 @@ const OPTIONS = {
   reason: { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  roles: { type: 'string' },
+  passwords: { type: 'string' },
+  nkeys: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -191,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function report(error: unknown, ctx: Ctx): number {
   let failure: CliFailure;
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof NatsConfigError) {
     failure = new CliFailure(`${error.message} (see switchboard --help)`, EXIT.usage);
   } else if (error instanceof CliFailure) {
     failure = error;
@@ -231,6 +242,22 @@ function report(error: unknown, ctx: Ctx): number {
 type Command = (ctx: Ctx) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
+  async 'nats-config'({ values }) {
+    const text = natsConfigText({
+      ...(values.roles !== undefined ? { roles: values.roles } : {}),
+      ...(values.passwords !== undefined ? { passwords: values.passwords } : {}),
+      ...(values.nkeys !== undefined ? { nkeys: values.nkeys } : {}),
+    });
+    if (values.out !== undefined) {
+      // The file may hold passwords: readable by its owner only.
+      writeFileSync(values.out, text, { mode: 0o600 });
+      process.stderr.write(`wrote ${values.out}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    return EXIT.ok;
+  },
+
   async token({ values, out }) {
     if (!values.user) throw new UsageError('token needs --user <id>');
     const rooms = split(values.rooms);

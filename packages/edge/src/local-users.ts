@@ -12,7 +12,8 @@ import { textFrame } from './ws-frame.js';
 
 interface LocalUser {
   conns: Set<Connection>;
-  subscription: Subscription;
+  /** Notifications (`sb.user.*`) and control (`sb.control.user.*`). */
+  subscriptions: [Subscription, Subscription];
 }
 
 export interface UserDelivery {
@@ -25,7 +26,9 @@ export interface UserDelivery {
 /**
  * The users with connections on this edge. Like rooms, the edge listens on a user's subject
  * only while that user is connected here: notifications (one serialized frame, written to all
- * of the user's local connections) and control messages from backends arrive there.
+ * of the user's local connections) on `sb.user.*`, control messages from the API on
+ * `sb.control.user.*`. Control arriving on the notification subject is ignored: routers publish
+ * there on behalf of any backend, and only the API may control connections.
  */
 export class LocalUsers {
   readonly #users = new Map<string, LocalUser>();
@@ -44,17 +47,20 @@ export class LocalUsers {
       return;
     }
     const conns = new Set([conn]);
-    const subscription = this.#bus.subscribe(Subjects.user(user), (msg) => {
+    const notifications = this.#bus.subscribe(Subjects.user(user), (msg) => {
       if (msg.headers?.[DeliveryHeaders.kind] === 'control') {
-        const message = parseControl(msg.data, msg.headers);
-        if (message) this.#delivery.control(conns, message);
-        else this.#delivery.log.warn({ user }, 'malformed control message ignored');
+        this.#delivery.log.warn({ user }, 'control message on a notification subject ignored');
         return;
       }
       const frame = textFrame(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
       for (const c of conns) this.#delivery.write(c, frame);
     });
-    this.#users.set(user, { conns, subscription });
+    const control = this.#bus.subscribe(Subjects.controlUser(user), (msg) => {
+      const message = parseControl(msg.data, msg.headers);
+      if (message) this.#delivery.control(conns, message);
+      else this.#delivery.log.warn({ user }, 'malformed control message ignored');
+    });
+    this.#users.set(user, { conns, subscriptions: [notifications, control] });
   }
 
   remove(user: string, conn: Connection): void {
@@ -62,7 +68,7 @@ export class LocalUsers {
     if (!entry) return;
     entry.conns.delete(conn);
     if (entry.conns.size === 0) {
-      entry.subscription.unsubscribe();
+      for (const subscription of entry.subscriptions) subscription.unsubscribe();
       this.#users.delete(user);
     }
   }
