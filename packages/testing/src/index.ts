@@ -1,5 +1,6 @@
 export type {
   Cluster,
+  ClusterBusOptions,
   ClusterOptions,
   ClusterProcess,
   ClusterRole,
