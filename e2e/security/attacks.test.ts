@@ -166,10 +166,12 @@ describe('attacks on the bus of a secured cluster', () => {
       expect(p.env['SB_NATS_USER']).toBe(`sb-${p.role}`);
       expect(p.env['SB_NATS_CA_FILE']).toBeDefined();
       expect(p.env['SB_REDIS_URL']).toMatch(/^rediss:/);
-      // Only the token verifier holds the JWT key material it needs; secrets stay in files.
+      // Passwords stay in files, never in the environment.
       expect(JSON.stringify(p.env)).not.toContain(
         readFileSync(p.env['SB_NATS_PASSWORD_FILE']!, 'utf8').trim(),
       );
+      // Only the token verifier holds the JWT key: an edge cannot mint tokens.
+      expect(p.env['SB_JWT_SECRETS'] !== undefined).toBe(p.role === 'auth');
     }
   });
 

@@ -361,13 +361,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         : {}),
     });
 
+    // Key material goes to the token verifier only: an edge never holds a secret to mint tokens.
+    const { keys: callerKeys, rest: callerEnv } = splitKeySettings(withoutManaged(options.env));
     const common: Record<string, string> = {
       ...CLUSTER_DEFAULTS,
-      ...withoutManaged(options.env),
-      SB_JWT_SECRETS: secret,
+      ...callerEnv,
       SB_WS_HOST: '127.0.0.1',
       SB_HTTP_HOST: '127.0.0.1',
     };
+    const keyEnv: Record<string, string> = { ...callerKeys, SB_JWT_SECRETS: secret };
     const processes: ServiceProcess[] = [];
     const roles: ClusterRole[] = ['edge', 'router', 'presence', 'auth'];
     for (const role of roles) {
@@ -386,6 +388,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             env: {
               ...common,
               ...busEnv(role),
+              ...(role === 'auth' ? keyEnv : {}),
               ...withoutManaged(options.roleEnv?.[role]),
               SB_NODE_ID: name,
               SB_HTTP_PORT: String(httpPort),
@@ -510,6 +513,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 const REDIS_USER = 'switchboard';
+
+/** Token verification keys (read by the auth service only). */
+const KEY_SETTINGS = new Set(['SB_JWT_SECRETS', 'SB_JWT_PUBLIC_KEY_FILES']);
+
+function splitKeySettings(env: Record<string, string>): {
+  keys: Record<string, string>;
+  rest: Record<string, string>;
+} {
+  const keys: Record<string, string> = {};
+  const rest: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) (KEY_SETTINGS.has(key) ? keys : rest)[key] = value;
+  return { keys, rest };
+}
 
 interface ClusterSecrets {
   pki: TestPki;
