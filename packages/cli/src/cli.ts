@@ -50,7 +50,9 @@ Connection flags (environment fallback in brackets):
   --grpc <host:port>     server API [SWITCHBOARD_GRPC]            default localhost:50051
   --api-key <key>        API key [SWITCHBOARD_API_KEY]            default the development key
   --tls                  use TLS for gRPC;  --ca <file> --cert <file> --key-file <file> for private CA / mTLS
-  --nats <url>           talk to NATS directly instead of gRPC [SWITCHBOARD_NATS] (not for info/health)
+  --nats <url>           talk to NATS directly instead of gRPC [SWITCHBOARD_NATS] (not for info/health);
+                         nats://user:pass@host for a secured bus (the backend identity publishes and
+                         notifies; reads and control need the api identity), --ca etc. for its TLS
   --url <ws-url>         WebSocket, for tail [SWITCHBOARD_URL]    default ws://localhost:8080
   --secret <secret>      HS256 secret for token/tail [SWITCHBOARD_JWT_SECRET, else first of SB_JWT_SECRETS,
                          else the development secret]
@@ -171,6 +173,16 @@ export async function main(argv: string[]): Promise<number> {
             servers: natsUrl.split(','),
             name: 'switchboard-cli',
             timeoutMs,
+            // A private CA (and client certificate) for NATS too: the same flags as for gRPC.
+            ...(values.ca !== undefined
+              ? {
+                  tls: {
+                    caFile: values.ca,
+                    ...(values.cert !== undefined ? { certFile: values.cert } : {}),
+                    ...(values['key-file'] !== undefined ? { keyFile: values['key-file'] } : {}),
+                  },
+                }
+              : {}),
           });
         } catch (error) {
           throw new CliFailure(

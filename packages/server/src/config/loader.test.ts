@@ -204,4 +204,12 @@ describe('loadConfig', () => {
       'SB_REDIS_CERT_FILE and SB_REDIS_KEY_FILE go together: set both or neither',
     ]);
   });
+
+  it('never prints a password given in a URL', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ SB_NATS_URL: 'http://sb-edge:hunter2@nats:4222' }, 'edge'),
+    );
+    expect(problems[0]).toContain('"http://sb-edge:***@nats:4222"');
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
 });
