@@ -41,7 +41,7 @@ function cpuSeconds(pid: number | undefined): number {
 
 function clusterCpu(cluster: Cluster): number {
   const pids = [cluster.nats.pid, cluster.redis.pid, ...cluster.processes.map((p) => p.pid)];
-  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  return pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
 function selfCpu(): number {
