@@ -39,7 +39,7 @@ Commands:
   rooms                                  rooms with members  [--limit n] [--cursor c] [--all]
   info                                   cluster nodes, versions, connections
   health                                 grpc.health.v1 status of the server API
-  nats-config [--roles r,…] [--passwords <dir> | --nkeys <dir>] [--out <file>]
+  nats-config [--roles r,…] [--passwords <dir> | --nkeys <dir>] [--user-prefix sb-] [--out <file>]
                                          write the nats-server authorization block (one user per
                                          role: edge, auth, router, presence, api, backend; see
                                          docs/security.md). Passwords from <dir>/<role>, NKeys from
@@ -110,6 +110,7 @@ const OPTIONS = {
   passwords: { type: 'string' },
   nkeys: { type: 'string' },
   out: { type: 'string' },
+  'user-prefix': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -259,6 +260,7 @@ const COMMANDS: Record<string, Command> = {
       ...(values.roles !== undefined ? { roles: values.roles } : {}),
       ...(values.passwords !== undefined ? { passwords: values.passwords } : {}),
       ...(values.nkeys !== undefined ? { nkeys: values.nkeys } : {}),
+      ...(values['user-prefix'] !== undefined ? { userPrefix: values['user-prefix'] } : {}),
     });
     if (values.out !== undefined) {
       // The file may hold passwords: readable by its owner only.

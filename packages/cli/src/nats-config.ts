@@ -13,6 +13,8 @@ export interface NatsConfigArgs {
   passwords?: string;
   /** Directory with one NKey per role: `<dir>/<role>.pub` (public key) or `<dir>/<role>.nk` (seed). */
   nkeys?: string;
+  /** User names are `<prefix><role>` (default `sb-`); a second prefix gives a second set for rotation. */
+  userPrefix?: string;
 }
 
 /** `switchboard nats-config`: the nats-server authorization block for the chosen roles. */
@@ -32,7 +34,11 @@ export function natsConfigText(args: NatsConfigArgs): string {
     return { kind: 'password-env', variable: `SB_NATS_PASSWORD_${role.toUpperCase()}` };
   };
   try {
-    return natsServerConfig({ roles, credential });
+    return natsServerConfig({
+      roles,
+      credential,
+      ...(args.userPrefix !== undefined ? { userPrefix: args.userPrefix } : {}),
+    });
   } catch (error) {
     throw new NatsConfigError((error as Error).message);
   }
