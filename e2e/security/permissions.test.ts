@@ -189,6 +189,17 @@ describe('generated nats-server permissions', () => {
     }
   });
 
+  it('says when the server refuses a service’s credentials, without printing them', async () => {
+    writeFileSync(join(dir, 'stale-password'), 'stale\n', { mode: 0o600 });
+    const refused = NatsBus.connect({
+      servers: nats.url,
+      auth: { user: 'sb-router', passwordFile: join(dir, 'stale-password') },
+      tls: { caFile: pki.caFile },
+    });
+    await expect(refused).rejects.toThrow(/credentials refused, auth: password/);
+    await expect(refused).rejects.not.toThrow(/stale/);
+  });
+
   it('refuses a connection without credentials, with a wrong password, or without TLS', async () => {
     await expect(NatsProbe.connect({ servers: nats.url, tls: { caFile: pki.caFile } })).rejects.toThrow(
       /Authorization Violation/,

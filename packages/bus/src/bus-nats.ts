@@ -1,4 +1,5 @@
 import {
+  AuthorizationError,
   connect,
   DrainingConnectionError,
   InvalidSubjectError,
@@ -119,7 +120,15 @@ export class NatsBus implements Bus {
         maxPingOut: 2,
       });
     } catch (error) {
-      throw new ClosedError(`NATS connection to ${security.servers.join(',')}`, { cause: error });
+      const where = security.servers.join(',');
+      if (error instanceof AuthorizationError) {
+        // Not "unreachable": retrying will not help until the credentials are fixed.
+        throw new ClosedError(
+          `NATS connection to ${where} (credentials refused, auth: ${security.method} — check SB_NATS_USER, SB_NATS_PASSWORD_FILE, SB_NATS_NKEY_SEED_FILE or SB_NATS_CREDS_FILE)`,
+          { cause: error },
+        );
+      }
+      throw new ClosedError(`NATS connection to ${where}`, { cause: error });
     }
     log.info({ server: nc.getServer(), auth: security.method, tls: security.encrypted }, 'connected to NATS');
     return new NatsBus(nc, log, options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs);
