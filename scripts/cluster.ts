@@ -27,6 +27,9 @@ edges.
   --mode <http|tcp>   HAProxy mode (default http)
   --balance <roundrobin|leastconn>   (default roundrobin)
   --log-dir <dir>     where process logs go (default: a temp dir, kept after Ctrl-C)
+  --insecure          plain NATS and Redis without credentials (default: one NATS user per role with
+                      the permissions of \`switchboard nats-config\`, a Redis ACL user, TLS with a
+                      private CA created for the run; secrets in <log dir>/secrets)
 
 Needs nats-server, redis-server and haproxy (Debian: apt-get install nats-server redis-server haproxy).
 SB_* variables set in your shell (e.g. SB_HISTORY_SIZE, SB_JWT_SECRETS) are passed to every service,
@@ -48,6 +51,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'http' },
     balance: { type: 'string', default: 'roundrobin' },
     'log-dir': { type: 'string' },
+    insecure: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -99,6 +103,7 @@ try {
     env: shellEnv,
     secret,
     haproxy: { mode, balance },
+    insecure: values.insecure,
     ports: {
       haproxy: whole('ws-port', values['ws-port'], 1, 65_535),
       stats: whole('stats-port', values['stats-port'], 1, 65_535),
@@ -163,6 +168,7 @@ Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.
   HAProxy stats:                ${cluster.haproxy.statsUrl}
   Logs:                         ${cluster.logDir}
                                 (tail -f ${cluster.logDir}/edge-1.log)
+  Bus:                          ${cluster.secure ? `NATS users per role + TLS, Redis ACL + TLS (CA and passwords in ${cluster.logDir}/secrets)` : 'INSECURE: plain NATS and Redis, no credentials'}
 
 ${cliLine(cluster)}
 A development token (in another terminal):

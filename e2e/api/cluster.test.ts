@@ -37,10 +37,7 @@ beforeAll(async () => {
     cwd: REPO,
     env: {
       PATH: process.env['PATH'] ?? '',
-      SB_BUS: 'nats',
-      SB_STORE: 'redis',
-      SB_NATS_URL: cluster.nats.url,
-      SB_REDIS_URL: cluster.redis.url,
+      ...cluster.busEnv('api'),
       SB_GRPC_HOST: '127.0.0.1',
       SB_GRPC_PORT: String(grpcPort),
       SB_HTTP_HOST: '127.0.0.1',
@@ -115,7 +112,8 @@ describe('the api service in a cluster (2 edges, NATS, Redis)', () => {
     const victor = await onEdge(1, 'victor');
     await api.subscribe({ user: 'victor', room: 'ops:alerts' });
     await victor.socket.push('joined', (j) => j.room === 'ops:alerts');
-    const nats = await NatsServerClient.connect({ servers: cluster.nats.url });
+    // Presence stats are an admin read: the api identity (a backend may only publish).
+    const nats = await NatsServerClient.connect({ ...cluster.busOptions('api'), name: 'cluster-test' });
     try {
       const published = await nats.publish({ room: 'ops:alerts', event: 'alert', data: { level: 'high' } });
       expect(published.offset).toBeGreaterThanOrEqual(1);

@@ -202,6 +202,8 @@ describe('production bundle (dist/, as in the container image)', () => {
     it('edge, auth, router, presence and api start, get ready, serve a client and exit 0 on SIGTERM', async () => {
       const common = {
         SB_ENV: 'production',
+        // Plain loopback servers: the bus-security rules are covered by e2e/security.
+        SB_BUS_INSECURE: 'true',
         SB_BUS: 'nats',
         SB_NATS_URL: nats.url,
         SB_HTTP_HOST: '127.0.0.1',

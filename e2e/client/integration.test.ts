@@ -345,7 +345,7 @@ describe('pushes from backends', () => {
     await nextEvent(walter, 'connected');
     await nextEvent(publisher, 'connected');
     const joined = nextEvent(walter, 'joined');
-    bus.publish(Subjects.user('walter-sdk'), encodeJson({ action: 'subscribe', room: 'sdk-vip' }), {
+    bus.publish(Subjects.controlUser('walter-sdk'), encodeJson({ action: 'subscribe', room: 'sdk-vip' }), {
       headers: { 'sb-kind': 'control' },
     });
     expect(await joined).toMatchObject({ room: 'sdk-vip', server: true, rejoin: false });

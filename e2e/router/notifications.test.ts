@@ -117,7 +117,11 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
     const b = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('mallory'));
     const bystander = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('trent'));
     await settle();
-    control(Subjects.user('mallory'), { action: 'disconnect', code: 4503, reason: 'account suspended' });
+    control(Subjects.controlUser('mallory'), {
+      action: 'disconnect',
+      code: 4503,
+      reason: 'account suspended',
+    });
     for (const s of [a, b]) {
       expect((await s.push('disconnect')).reason).toBe('account suspended');
       expect((await s.closed).code).toBe(4503);
@@ -139,19 +143,21 @@ describe.each(['memory', 'nats+redis'] as const)('control from backends (%s)', (
     const user = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('walter', { join: [] }));
     const publisher = await connectSocket(ctx.sb.wsUrl, ctx.sb.token('pub'));
     await settle();
-    control(Subjects.user('walter'), { action: 'subscribe', room: 'vip' });
+    control(Subjects.controlUser('walter'), { action: 'subscribe', room: 'vip' });
     expect(await user.push('joined')).toMatchObject({ room: 'vip', offset: 0 });
     await publisher.call({ op: 'publish', room: 'vip', event: 'e', data: 1 });
     expect((await user.push('msg')).data).toBe(1);
-    control(Subjects.user('walter'), { action: 'unsubscribe', room: 'vip' });
+    control(Subjects.controlUser('walter'), { action: 'unsubscribe', room: 'vip' });
     expect(await user.push('left')).toMatchObject({ room: 'vip', code: 4503 });
     await publisher.call({ op: 'publish', room: 'vip', event: 'e', data: 2 });
     await user.call({ op: 'ping' });
     expect(user.pushes('msg')).toHaveLength(1);
     // Malformed control messages are ignored.
-    ctx.service.publish(Subjects.user('walter'), encodeText('{"action":"explode"'), {
+    ctx.service.publish(Subjects.controlUser('walter'), encodeText('{"action":"explode"'), {
       headers: { 'sb-kind': 'control' },
     });
+    // Control on the notification subject (which routers publish for any backend) is ignored.
+    control(Subjects.user('walter'), { action: 'disconnect', code: 4503, reason: 'forged' });
     await settle();
     expect(user.isOpen()).toBe(true);
     user.close();

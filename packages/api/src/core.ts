@@ -42,8 +42,6 @@ import {
   subscribeSchema,
 } from './schemas.js';
 
-/** The identity the API uses towards services that authorize by grants (presence list, history). */
-export const API_REQUESTER = '@api';
 export const DEFAULT_DISCONNECT_REASON = 'disconnected by the server';
 
 export interface CallOptions {
@@ -93,11 +91,8 @@ export class ApiCore {
 
   async presence(input: { room: string }, options?: CallOptions): Promise<Member[]> {
     const { room } = validate(roomOnlySchema, input);
-    const reply = await this.#call(
-      PresenceRpc.list,
-      { room, user: API_REQUESTER, grants: { join: [room], publish: [] } },
-      options,
-    );
+    // An admin read: the API may read any room (nats-server lets only the API and edges ask).
+    const reply = await this.#call(PresenceRpc.list, { room }, options);
     return reply.members.map((m) => ({ user: m.user, conn: m.conn, ...(m.meta ? { meta: m.meta } : {}) }));
   }
 
@@ -111,11 +106,7 @@ export class ApiCore {
 
   async history(input: HistoryInput, options?: CallOptions): Promise<HistoryResult> {
     const req = validate(historySchema, input);
-    const reply = await this.#call(
-      RouterRpc.history,
-      { user: API_REQUESTER, grants: { join: [req.room], publish: [] }, ...req },
-      options,
-    );
+    const reply = await this.#call(RouterRpc.history, req, options);
     return { offset: reply.offset, epoch: reply.epoch, messages: reply.messages.map(parseFrame) };
   }
 
@@ -132,18 +123,21 @@ export class ApiCore {
       reason: req.reason ?? DEFAULT_DISCONNECT_REASON,
       ...(req.conn !== undefined ? { conn: req.conn } : {}),
     };
-    await this.#control(req.user !== undefined ? Subjects.user(req.user) : Subjects.controlAll, message);
+    await this.#control(
+      req.user !== undefined ? Subjects.controlUser(req.user) : Subjects.controlAll,
+      message,
+    );
   }
 
   /** Joins every connection of the user, on every edge, to the room (no token grant needed). */
   async subscribe(input: SubscribeInput): Promise<void> {
     const req = validate(subscribeSchema, input);
-    await this.#control(Subjects.user(req.user), { action: 'subscribe', room: req.room });
+    await this.#control(Subjects.controlUser(req.user), { action: 'subscribe', room: req.room });
   }
 
   async unsubscribe(input: SubscribeInput): Promise<void> {
     const req = validate(subscribeSchema, input);
-    await this.#control(Subjects.user(req.user), { action: 'unsubscribe', room: req.room });
+    await this.#control(Subjects.controlUser(req.user), { action: 'unsubscribe', room: req.room });
   }
 
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {

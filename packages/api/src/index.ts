@@ -1,6 +1,6 @@
 export { ApiKeys } from './auth.js';
 export type { CallOptions } from './core.js';
-export { API_REQUESTER, ApiCore, DEFAULT_DISCONNECT_REASON } from './core.js';
+export { ApiCore, DEFAULT_DISCONNECT_REASON } from './core.js';
 export type { ApiKeySettings } from './dev-key.js';
 export { DEV_API_KEY, effectiveApiKeys } from './dev-key.js';
 export {

@@ -1,4 +1,5 @@
 import {
+  AuthorizationError,
   connect,
   DrainingConnectionError,
   InvalidSubjectError,
@@ -26,11 +27,24 @@ import type {
   Subscription,
 } from './bus.js';
 import { BadSubjectError, ClosedError, NoRespondersError, SwitchboardError, TimeoutError } from './errors.js';
+import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from './nats-security.js';
 import { assertPublishSubject, assertSubscribeSubject } from './subject.js';
 
 export interface NatsBusOptions {
-  /** `nats://host:port`, one or several (a cluster: the client picks and fails over). */
+  /**
+   * `nats://host:port`, one or several (a cluster: the client picks and fails over).
+   * `nats://user:pass@host` works too: the credentials are taken out of the URL.
+   */
   servers: string | string[];
+  /** This process's identity on the bus (docs/security.md). */
+  auth?: NatsAuthOptions;
+  /** TLS with a private CA (and a client certificate for mutual TLS). */
+  tls?: NatsTlsFiles;
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). Each role has its own
+   * (`_INBOX_edge`, …) so nats-server lets it subscribe to its own replies only.
+   */
+  inboxPrefix?: string;
   /** Connection name shown by the server (`/connz`), e.g. the service and node id. */
   name?: string;
   log?: Logger;
@@ -88,11 +102,16 @@ export class NatsBus implements Bus {
    */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     const log = options.log ?? silentLogger();
+    // Throws ConfigError for unreadable secret files, before any connection attempt.
+    const security = natsSecurity(options.servers, options.auth, options.tls);
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers: options.servers,
+        servers: security.servers,
         name: options.name,
+        ...(security.authenticator ? { authenticator: security.authenticator } : {}),
+        ...(security.tls ? { tls: security.tls } : {}),
+        ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
         maxReconnectAttempts: -1,
         reconnectTimeWait: options.reconnectTimeWaitMs ?? DEFAULTS.reconnectTimeWaitMs,
         reconnectJitter: options.reconnectJitterMs ?? DEFAULTS.reconnectJitterMs,
@@ -101,10 +120,17 @@ export class NatsBus implements Bus {
         maxPingOut: 2,
       });
     } catch (error) {
-      const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
-      throw new ClosedError(`NATS connection to ${servers}`, { cause: error });
+      const where = security.servers.join(',');
+      if (error instanceof AuthorizationError) {
+        // Not "unreachable": retrying will not help until the credentials are fixed.
+        throw new ClosedError(
+          `NATS connection to ${where} (credentials refused, auth: ${security.method} — check SB_NATS_USER, SB_NATS_PASSWORD_FILE, SB_NATS_NKEY_SEED_FILE or SB_NATS_CREDS_FILE)`,
+          { cause: error },
+        );
+      }
+      throw new ClosedError(`NATS connection to ${where}`, { cause: error });
     }
-    log.info({ server: nc.getServer() }, 'connected to NATS');
+    log.info({ server: nc.getServer(), auth: security.method, tls: security.encrypted }, 'connected to NATS');
     return new NatsBus(nc, log, options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs);
   }
 

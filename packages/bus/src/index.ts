@@ -27,6 +27,15 @@ export {
 } from './errors.js';
 export { randomId } from './ids.js';
 export { decodeJson, decodeText, encodeJson, encodeText } from './json.js';
+export type { BusRole, RolePermissions } from './permissions.js';
+export {
+  BUS_ROLES,
+  grantCovers,
+  inboxPrefix,
+  permissionsMarkdown,
+  permits,
+  ROLE_PERMISSIONS,
+} from './permissions.js';
 export type { RpcHandler } from './rpc.js';
 export { call, parseRequest, serve } from './rpc.js';
 export type { RpcCallOptions } from './rpc-client.js';

@@ -17,13 +17,21 @@ export const Subjects = {
   presenceRooms: 'sb.presence.rooms',
   /** Room deliveries: messages and presence diffs, as ready-to-send client frames. */
   room: (room: string): string => `sb.room.${room}`,
-  /** Deliveries to every connection of one user (edges listen while the user is connected to them). */
+  /**
+   * Notifications to every connection of one user (edges listen while the user is connected to
+   * them). Never control: routers publish here on behalf of any backend.
+   */
   user: (user: string): string => `sb.user.${userToken(user)}`,
+  /**
+   * Control of one user's connections (join/leave rooms, disconnect). A subject family of its
+   * own so nats-server can let only the API publish it (docs/subjects.md).
+   */
+  controlUser: (user: string): string => `sb.control.user.${userToken(user)}`,
   /** Internal services publish to a room here (request: the reply carries the offset or a coded error). */
   apiPublish: 'sb.api.publish',
   /** Internal services notify all connections of a user here. */
   apiUser: 'sb.api.user',
-  /** Control messages every edge receives (e.g. disconnect one connection by id). */
+  /** Control messages every edge receives (e.g. disconnect one connection by id); API only. */
   controlAll: 'sb.control.all',
   /** Node heartbeats: `sb.nodes.<kind>` carries a node's id, version and load every few seconds. */
   nodes: (kind: string): string => `sb.nodes.${kind}`,
@@ -32,7 +40,7 @@ export const Subjects = {
 } as const;
 
 /**
- * Control messages to edges, on `Subjects.user(user)` (header kind `control`) or `controlAll`.
+ * Control messages to edges, on `Subjects.controlUser(user)` or `controlAll` (header kind `control`).
  * `conn` narrows a disconnect to one connection.
  */
 export type ControlMessage =

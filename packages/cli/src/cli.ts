@@ -1,4 +1,4 @@
-import { readFileSync as readFileSyncOrThrow } from 'node:fs';
+import { readFileSync as readFileSyncOrThrow, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEV_API_KEY } from '@switchboard/api/dev-key';
 import { DEV_JWT_SECRET, mintToken } from '@switchboard/auth';
@@ -7,6 +7,7 @@ import { ErrorCode, GrpcServerClient, type ServerApi, SwitchboardApiError } from
 import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import WebSocket from 'ws';
 import { historyLines, infoTable, members, roomsTable, table } from './format.js';
+import { NatsConfigError, natsConfigText } from './nats-config.js';
 import { grpcTarget as defaultGrpcTarget, wsUrl as defaultWsUrl } from './targets.js';
 
 /**
@@ -34,13 +35,21 @@ Commands:
   rooms                                  rooms with members  [--limit n] [--cursor c] [--all]
   info                                   cluster nodes, versions, connections
   health                                 grpc.health.v1 status of the server API
+  nats-config [--roles r,…] [--passwords <dir> | --nkeys <dir>] [--user-prefix sb-] [--out <file>]
+                                         write the nats-server authorization block (one user per
+                                         role: edge, auth, router, presence, api, backend; see
+                                         docs/security.md). Passwords from <dir>/<role>, NKeys from
+                                         <dir>/<role>.pub (or .nk seeds); by default the config
+                                         reads each password from $SB_NATS_PASSWORD_<ROLE>
 
 Connection flags (environment fallback in brackets):
   --grpc <host:port>     server API [SWITCHBOARD_GRPC, else SB_GRPC_HOST:SB_GRPC_PORT]
                                                                   default localhost:50051
   --api-key <key>        API key [SWITCHBOARD_API_KEY]            default the development key
   --tls                  use TLS for gRPC;  --ca <file> --cert <file> --key-file <file> for private CA / mTLS
-  --nats <url>           talk to NATS directly instead of gRPC [SWITCHBOARD_NATS] (not for info/health)
+  --nats <url>           talk to NATS directly instead of gRPC [SWITCHBOARD_NATS] (not for info/health);
+                         nats://user:pass@host for a secured bus (the backend identity publishes and
+                         notifies; reads and control need the api identity), --ca etc. for its TLS
   --url <ws-url>         WebSocket, for tail [SWITCHBOARD_URL, else ws://SB_WS_HOST:SB_WS_PORT]
                                                                   default ws://localhost:8080
   --secret <secret>      HS256 secret for token/tail [SWITCHBOARD_JWT_SECRET, else first of SB_JWT_SECRETS,
@@ -95,6 +104,11 @@ const OPTIONS = {
   reason: { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  roles: { type: 'string' },
+  passwords: { type: 'string' },
+  nkeys: { type: 'string' },
+  out: { type: 'string' },
+  'user-prefix': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -158,6 +172,16 @@ export async function main(argv: string[]): Promise<number> {
             servers: natsUrl.split(','),
             name: 'switchboard-cli',
             timeoutMs,
+            // A private CA (and client certificate) for NATS too: the same flags as for gRPC.
+            ...(values.ca !== undefined
+              ? {
+                  tls: {
+                    caFile: values.ca,
+                    ...(values.cert !== undefined ? { certFile: values.cert } : {}),
+                    ...(values['key-file'] !== undefined ? { keyFile: values['key-file'] } : {}),
+                  },
+                }
+              : {}),
           });
         } catch (error) {
           throw new CliFailure(
@@ -189,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function report(error: unknown, ctx: Ctx): number {
   let failure: CliFailure;
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof NatsConfigError) {
     failure = new CliFailure(`${error.message} (see switchboard --help)`, EXIT.usage);
   } else if (error instanceof CliFailure) {
     failure = error;
@@ -229,6 +253,23 @@ function report(error: unknown, ctx: Ctx): number {
 type Command = (ctx: Ctx) => Promise<number | undefined>;
 
 const COMMANDS: Record<string, Command> = {
+  async 'nats-config'({ values }) {
+    const text = natsConfigText({
+      ...(values.roles !== undefined ? { roles: values.roles } : {}),
+      ...(values.passwords !== undefined ? { passwords: values.passwords } : {}),
+      ...(values.nkeys !== undefined ? { nkeys: values.nkeys } : {}),
+      ...(values['user-prefix'] !== undefined ? { userPrefix: values['user-prefix'] } : {}),
+    });
+    if (values.out !== undefined) {
+      // The file may hold passwords: readable by its owner only.
+      writeFileSync(values.out, text, { mode: 0o600 });
+      process.stderr.write(`wrote ${values.out}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    return EXIT.ok;
+  },
+
   async token({ values, out }) {
     if (!values.user) throw new UsageError('token needs --user <id>');
     const rooms = split(values.rooms);

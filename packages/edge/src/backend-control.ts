@@ -47,10 +47,10 @@ export class BackendControl {
     }
   }
 
-  /** A backend subscribed the user: join without the token's grants (the backend decided). */
+  /** The API subscribed the user: join without the token's grants (the API decided). */
   #subscribe(conn: Connection, room: string): void {
     if (this.#membership.refusal(conn, room)) return;
-    this.#membership.enter(conn, room, { join: [room], publish: [] }, undefined).then(
+    this.#membership.enter(conn, room, undefined).then(
       (result) => {
         if (typeof result === 'string') return;
         this.#writer.push(conn, { t: 'joined', room, offset: result.offset, epoch: result.epoch });

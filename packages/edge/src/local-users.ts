@@ -12,10 +12,11 @@ import { textFrame } from './ws-frame.js';
 
 interface LocalUser {
   conns: Set<Connection>;
-  subscription: Subscription;
+  /** Notifications (`sb.user.*`) and control (`sb.control.user.*`). */
+  subscriptions: [Subscription, Subscription];
   /** Connects between `hold` and `add` (or `release`): the entry stays while any is pending. */
   pending: number;
-  /** Settles once the bus server has the subscription (a flush round trip). */
+  /** Settles once the bus server has the subscriptions (a flush round trip). */
   ready: Promise<void>;
 }
 
@@ -29,7 +30,9 @@ export interface UserDelivery {
 /**
  * The users with connections on this edge. Like rooms, the edge listens on a user's subject
  * only while that user is connected here: notifications (one serialized frame, written to all
- * of the user's local connections) and control messages from backends arrive there.
+ * of the user's local connections) on `sb.user.*`, control messages from the API on
+ * `sb.control.user.*`. Control arriving on the notification subject is ignored: routers publish
+ * there on behalf of any backend, and only the API may control connections.
  */
 export class LocalUsers {
   readonly #users = new Map<string, LocalUser>();
@@ -42,9 +45,9 @@ export class LocalUsers {
   }
 
   /**
-   * Subscribes to `user`'s subject before a connection of theirs is opened, and settles once the
-   * bus server has the subscription: a control message or notification a backend sends right
-   * after the connect reply (a Subscribe, say) would otherwise race it and be lost. Every hold
+   * Subscribes to `user`'s subjects before a connection of theirs is opened, and settles once the
+   * bus server has the subscriptions: a control message or notification a backend sends right
+   * after the connect reply (a Subscribe, say) would otherwise race them and be lost. Every hold
    * ends with `add` or `release`.
    */
   hold(user: string): Promise<void> {
@@ -61,7 +64,7 @@ export class LocalUsers {
     this.#dropIfUnused(user, entry);
   }
 
-  /** When the user's subject is subscribed on the bus server. */
+  /** When the user's subjects are subscribed on the bus server. */
   ready(user: string): Promise<void> {
     return this.#users.get(user)?.ready ?? Promise.resolve();
   }
@@ -72,35 +75,38 @@ export class LocalUsers {
     entry.conns.add(conn);
   }
 
+  remove(user: string, conn: Connection): void {
+    const entry = this.#users.get(user);
+    if (!entry) return;
+    entry.conns.delete(conn);
+    this.#dropIfUnused(user, entry);
+  }
+
   #subscribe(user: string): LocalUser {
     const conns = new Set<Connection>();
-    const subscription = this.#bus.subscribe(Subjects.user(user), (msg) => {
+    const notifications = this.#bus.subscribe(Subjects.user(user), (msg) => {
       if (msg.headers?.[DeliveryHeaders.kind] === 'control') {
-        const message = parseControl(msg.data, msg.headers);
-        if (message) this.#delivery.control(conns, message);
-        else this.#delivery.log.warn({ user }, 'malformed control message ignored');
+        this.#delivery.log.warn({ user }, 'control message on a notification subject ignored');
         return;
       }
       const frame = textFrame(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
       for (const c of conns) this.#delivery.write(c, frame);
     });
+    const control = this.#bus.subscribe(Subjects.controlUser(user), (msg) => {
+      const message = parseControl(msg.data, msg.headers);
+      if (message) this.#delivery.control(conns, message);
+      else this.#delivery.log.warn({ user }, 'malformed control message ignored');
+    });
     // A failed flush means the bus is down: readiness reports that, and the connect goes on.
     const ready = this.#bus.flush().catch(() => undefined);
-    const entry = { conns, subscription, pending: 0, ready };
+    const entry: LocalUser = { conns, subscriptions: [notifications, control], pending: 0, ready };
     this.#users.set(user, entry);
     return entry;
   }
 
   #dropIfUnused(user: string, entry: LocalUser): void {
     if (entry.conns.size > 0 || entry.pending > 0) return;
-    entry.subscription.unsubscribe();
+    for (const subscription of entry.subscriptions) subscription.unsubscribe();
     this.#users.delete(user);
-  }
-
-  remove(user: string, conn: Connection): void {
-    const entry = this.#users.get(user);
-    if (!entry) return;
-    entry.conns.delete(conn);
-    this.#dropIfUnused(user, entry);
   }
 }

@@ -64,7 +64,6 @@ export class Membership {
   async enter(
     conn: Connection,
     room: string,
-    grants: Identity['grants'],
     since: Position | undefined,
   ): Promise<JoinReply | 'left' | 'closed'> {
     let rooms = this.#roomsOf.get(conn);
@@ -78,8 +77,6 @@ export class Membership {
     try {
       await this.#rooms.hold(conn, room);
       result = await this.#router.join({
-        user: identity.user,
-        grants,
         room,
         ...(since ? { since } : {}),
       });

@@ -1,4 +1,4 @@
-import { grantsSchema, jsonObjectSchema } from '@switchboard/auth/rpc';
+import { jsonObjectSchema } from '@switchboard/auth/rpc';
 import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/bus';
 import { roomNameSchema as room } from '@switchboard/protocol';
 import * as v from 'valibot';
@@ -39,11 +39,11 @@ export const PresenceRpc = {
     request: v.object({ entries: v.pipe(v.array(v.object({ room, ...entry })), v.maxLength(1000)) }),
     reply: done,
   }),
-  /** A room's members, for a requester whose grants allow joining it. */
+  /** A room's members (the edge has checked the requester may join the room; the API is trusted). */
   list: rpcDescriptor({
     subject: Subjects.presenceList,
     queue: QueueGroups.presence,
-    request: v.object({ room, user: v.string(), grants: grantsSchema }),
+    request: v.object({ room }),
     reply: v.object({ members: v.array(member) }),
   }),
   /** Trusted callers only (the API service): connections and distinct users in a room. */

@@ -1,4 +1,3 @@
-import { canJoin } from '@switchboard/auth';
 import {
   type Bus,
   DeliveryHeaders,
@@ -73,8 +72,6 @@ export function startPresenceService(deps: {
   }
 
   async function list(req: RpcBody<typeof PresenceRpc.list>): Promise<{ members: PresenceMember[] }> {
-    if (!canJoin(req, req.room))
-      throw new RemoteError(ErrorCode.Forbidden, `not allowed to read room "${req.room}"`);
     if (!tracked(req.room))
       throw new RemoteError(ErrorCode.BadRequest, `presence is off for room "${req.room}"`);
     return { members: (await store.list(req.room)).map(toMember) };

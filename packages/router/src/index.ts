@@ -8,7 +8,7 @@ export type {
   HistoryRequest,
   JoinReply,
   JoinRequest,
+  Publisher,
   PublishReply,
   PublishRequest,
-  Requester,
 } from './types.js';

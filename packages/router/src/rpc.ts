@@ -1,4 +1,3 @@
-import { grantsSchema } from '@switchboard/auth/rpc';
 import { QueueGroups, rpcDescriptor, Subjects } from '@switchboard/bus';
 import { HISTORY_LIMIT_MAX } from '@switchboard/protocol';
 import * as v from 'valibot';
@@ -10,20 +9,24 @@ import { apiPublishEnvelope, apiUserEnvelope, event, room } from './envelopes.js
  * (`@switchboard/router/rpc`) so callers do not load the router.
  */
 
-/** Who asks: the identity the edge established for the connection. */
-const requester = { user: v.pipe(v.string(), v.minLength(1)), grants: grantsSchema };
+/**
+ * Who publishes: the user the edge verified (shown as the sender, and rate limited). The edge
+ * has already checked the grants; the router trusts it because only edges may call these
+ * subjects (nats-server permissions, docs/subjects.md).
+ */
+const publisher = { user: v.pipe(v.string(), v.minLength(1)) };
 const position = v.object({ offset: v.pipe(v.number(), v.integer(), v.minValue(0)), epoch: v.string() });
 const positionReply = { offset: v.number(), epoch: v.string() };
 
 const publishReply = v.object({ ...positionReply, duplicate: v.optional(v.boolean()) });
 
 export const RouterRpc = {
-  /** A client's publish: authorized by its grants, rate limited per user. */
+  /** A client's publish (authorized by the edge), rate limited per user. */
   publish: rpcDescriptor({
     subject: Subjects.routerPublish,
     queue: QueueGroups.router,
     request: v.object({
-      ...requester,
+      ...publisher,
       conn: v.string(),
       room,
       event,
@@ -36,7 +39,7 @@ export const RouterRpc = {
   join: rpcDescriptor({
     subject: Subjects.routerJoin,
     queue: QueueGroups.router,
-    request: v.object({ ...requester, room, since: v.optional(position) }),
+    request: v.object({ room, since: v.optional(position) }),
     /** `messages` are ready-to-send client frames (JSON text), oldest first. */
     reply: v.object({
       room: v.string(),
@@ -50,7 +53,6 @@ export const RouterRpc = {
     subject: Subjects.routerHistory,
     queue: QueueGroups.router,
     request: v.object({
-      ...requester,
       room,
       since: v.optional(position),
       limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(HISTORY_LIMIT_MAX))),

@@ -8,5 +8,5 @@ export type JoinRequest = RpcRequest<typeof RouterRpc.join>;
 export type JoinReply = RpcReply<typeof RouterRpc.join>;
 export type HistoryRequest = RpcRequest<typeof RouterRpc.history>;
 export type HistoryReply = RpcReply<typeof RouterRpc.history>;
-/** Who asks: the identity the edge established for the connection. */
-export type Requester = Pick<PublishRequest, 'user' | 'grants'>;
+/** Who publishes: the user the edge verified. */
+export type Publisher = Pick<PublishRequest, 'user'>;

@@ -27,9 +27,15 @@ import {
   TimeoutError,
 } from '@switchboard/bus';
 
+import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from '@switchboard/bus/nats-security';
 export interface NatsLinkOptions {
   servers: string | string[];
   name: string;
+  /** This service's NATS identity (docs/security.md: `backend` publishes, `api` also controls). */
+  auth?: NatsAuthOptions | undefined;
+  tls?: NatsTlsFiles | undefined;
+  /** Reply subjects this identity may subscribe to. */
+  inboxPrefix?: string | undefined;
 }
 
 /**
@@ -52,9 +58,14 @@ export class NatsLink implements Bus {
 
   static async connect(options: NatsLinkOptions): Promise<NatsLink> {
     try {
+      // The services' own reading of credentials (URL, password/NKey/.creds files) and TLS files.
+      const security = natsSecurity(options.servers, options.auth, options.tls);
       const nc = await connect({
-        servers: options.servers,
+        servers: security.servers,
         name: options.name,
+        ...(security.authenticator ? { authenticator: security.authenticator } : {}),
+        ...(security.tls ? { tls: security.tls } : {}),
+        ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
         // The services' bus settings: retry every second (plus jitter) forever, give up on one
         // attempt after 5 s, and declare a silent link dead after two unanswered pings.
         maxReconnectAttempts: -1,

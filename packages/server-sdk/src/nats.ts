@@ -3,6 +3,7 @@
  * already reach the cluster's bus. Needs `@nats-io/transport-node` (an optional peer dependency
  * of this package), loaded only when `NatsServerClient.connect` is called.
  */
+
 import {
   ApiCore,
   type BroadcastInput,
@@ -15,6 +16,7 @@ import {
   type SubscribeInput,
 } from '@switchboard/api';
 import type { Bus } from '@switchboard/bus';
+import type { NatsAuthOptions, NatsTlsFiles } from '@switchboard/bus/nats-security';
 import type { CallOptions, ServerApi } from './client.js';
 import { pages } from './pages.js';
 
@@ -41,14 +43,23 @@ export class NatsServerClient implements ServerApi {
 
   /** Connects its own NATS connection (closed by `close()`). */
   static async connect(options: {
+    /** `nats://host:4222`; `nats://user:pass@host` works too. */
     servers: string | string[];
     name?: string | undefined;
     timeoutMs?: number | undefined;
+    /** Your service's NATS identity (docs/security.md: the `backend` role publishes, `api` also controls). */
+    auth?: NatsAuthOptions | undefined;
+    tls?: NatsTlsFiles | undefined;
+    /** Reply prefix your identity may subscribe to (default `_INBOX_backend`). */
+    inboxPrefix?: string | undefined;
   }): Promise<NatsServerClient> {
     const { NatsLink } = await import('./nats-link.js');
     const bus = await NatsLink.connect({
       servers: options.servers,
       name: options.name ?? 'switchboard-server-sdk',
+      inboxPrefix: options.inboxPrefix ?? '_INBOX_backend',
+      auth: options.auth,
+      tls: options.tls,
     });
     return new NatsServerClient({
       bus,

@@ -1,4 +1,6 @@
-import { type Bus, MemoryBusHub } from '@switchboard/bus';
+import { readFileSync } from 'node:fs';
+import { type Bus, ConfigError, MemoryBusHub } from '@switchboard/bus';
+import type { NatsAuthOptions, NatsTlsFiles } from '@switchboard/bus/nats';
 import {
   type HistoryStore,
   MemoryHistoryStore,
@@ -10,7 +12,7 @@ import {
   type RevocationStore,
 } from '@switchboard/stores';
 import type { Logger } from '@switchboard/telemetry';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -33,8 +35,20 @@ export interface Backends {
 export interface BackendSettings {
   bus: 'memory' | 'nats';
   natsUrl: string;
+  natsUser: string | undefined;
+  natsPasswordFile: string | undefined;
+  natsNkeySeedFile: string | undefined;
+  natsCredsFile: string | undefined;
+  natsCaFile: string | undefined;
+  natsCertFile: string | undefined;
+  natsKeyFile: string | undefined;
   store: 'memory' | 'redis';
   redisUrl: string;
+  redisUser: string | undefined;
+  redisPasswordFile: string | undefined;
+  redisCaFile: string | undefined;
+  redisCertFile: string | undefined;
+  redisKeyFile: string | undefined;
   historySize: number;
   historyTtlMs: number;
   historyMetaTtlMs: number;
@@ -58,6 +72,10 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
         servers: config.natsUrl.split(','),
         name: `${service}@${nodeId}`,
         log: log.child({ bus: service }),
+        auth: natsAuthOf(config),
+        tls: natsTlsOf(config),
+        // Each role reads replies on its own prefix: nats-server lets it subscribe to no other.
+        inboxPrefix: inboxPrefixOf(service),
       });
   }
 
@@ -91,6 +109,7 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
     const client = (): Redis => {
       if (redis) return redis;
       const created = new RedisClient(config.redisUrl, {
+        ...redisSecurityOf(config),
         // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
@@ -128,4 +147,54 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };
+}
+
+function natsAuthOf(config: BackendSettings): NatsAuthOptions {
+  return {
+    ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
+    ...(config.natsPasswordFile !== undefined ? { passwordFile: config.natsPasswordFile } : {}),
+    ...(config.natsNkeySeedFile !== undefined ? { nkeySeedFile: config.natsNkeySeedFile } : {}),
+    ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
+  };
+}
+
+function natsTlsOf(config: BackendSettings): NatsTlsFiles {
+  return {
+    ...(config.natsCaFile !== undefined ? { caFile: config.natsCaFile } : {}),
+    ...(config.natsCertFile !== undefined ? { certFile: config.natsCertFile } : {}),
+    ...(config.natsKeyFile !== undefined ? { keyFile: config.natsKeyFile } : {}),
+  };
+}
+
+/** `_INBOX_edge`, `_INBOX_api`, …: the reply prefix nats-server permits for that role (see bus-permissions). */
+export function inboxPrefixOf(service: string): string {
+  return `_INBOX_${service}`;
+}
+
+/** Redis ACL user, password (from its file) and TLS files; a `rediss://` URL turns TLS on. */
+function redisSecurityOf(config: BackendSettings): RedisOptions {
+  const options: RedisOptions = {};
+  if (config.redisUser !== undefined) options.username = config.redisUser;
+  if (config.redisPasswordFile !== undefined) {
+    options.password = readFile(config.redisPasswordFile, 'SB_REDIS_PASSWORD_FILE').replace(/\r?\n$/, '');
+  }
+  const tls = {
+    ...(config.redisCaFile !== undefined ? { ca: readFile(config.redisCaFile, 'SB_REDIS_CA_FILE') } : {}),
+    ...(config.redisCertFile !== undefined
+      ? { cert: readFile(config.redisCertFile, 'SB_REDIS_CERT_FILE') }
+      : {}),
+    ...(config.redisKeyFile !== undefined ? { key: readFile(config.redisKeyFile, 'SB_REDIS_KEY_FILE') } : {}),
+  };
+  if (Object.keys(tls).length > 0) options.tls = tls;
+  return options;
+}
+
+function readFile(file: string, setting: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `${setting}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
 }

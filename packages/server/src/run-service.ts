@@ -30,6 +30,8 @@ export interface RunningService {
 }
 
 const RETRY_MS = 1_000;
+/** Token keys: only the auth service (and standalone) reads them. */
+const KEY_SETTINGS = ['SB_JWT_SECRETS', 'SB_JWT_PUBLIC_KEY_FILES'];
 
 /**
  * Runs one service as its own process (cluster mode): reads config, serves /healthz,
@@ -57,6 +59,12 @@ export async function runService<R extends ServiceRole>(
     node: nodeId,
     role: name,
   });
+  if (name !== 'auth' && KEY_SETTINGS.some((key) => process.env[key])) {
+    // Read only by the auth service: anywhere else it is a key an intruder could steal.
+    log.warn(
+      `${KEY_SETTINGS.join(' / ')} set for ${name}, which never verifies tokens: give token keys to the auth service only (docs/security.md)`,
+    );
+  }
   const stopTelemetry = await startTelemetry(`switchboard-${name}`, log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

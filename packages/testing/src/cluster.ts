@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -7,6 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@switchboard/auth';
+import { BUS_ROLES, type BusRole, inboxPrefix } from '@switchboard/bus';
+import {
+  type NatsAuthOptions,
+  type NatsTlsFiles,
+  natsServerConfig,
+  natsUserName,
+} from '@switchboard/bus/nats';
+import { createTestPki, type TestPki } from './pki.js';
 import {
   type ExitInfo,
   exitOf,
@@ -32,7 +41,10 @@ export type { ExitInfo } from './process.js';
  * nats-server and redis-server (from the harness), every service as its own Node process
  * (`node --import tsx services/<role>/src/main.ts`, configured by SB_* variables exactly as in
  * production), and HAProxy in front of the edges on one WebSocket port, health-checking each
- * edge's `/readyz`. Everything listens on 127.0.0.1; processes are killed for real.
+ * edge's `/readyz`. Everything listens on 127.0.0.1; processes are killed for real. As in
+ * production, the bus is secured (unless `insecure`): each role has its own NATS user with the
+ * permissions `switchboard nats-config` writes, Redis has an ACL user, and both links use TLS
+ * with a private CA created for the cluster (secrets and CA in `<logDir>/secrets`).
  *
  * Nothing outlives the test process: every child has a watchdog (see `guard` in process.ts)
  * that kills it when this process dies, however it dies.
@@ -78,6 +90,21 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Environment used to find `haproxy` (PATH), and NATS_URL/REDIS_URL for the harness servers. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Plain, unauthenticated NATS and Redis, as before the bus was secured. Default false: the
+   * cluster runs as production should (docs/security.md): nats-server with one user per role
+   * and the permissions of `switchboard nats-config`, Redis with an ACL user, both over TLS
+   * with a private CA created for the cluster.
+   */
+  insecure?: boolean;
+}
+
+/** How to connect to the cluster's NATS as one role (for `NatsBus.connect` / `NatsServerClient.connect`). */
+export interface ClusterBusOptions {
+  servers: string;
+  auth?: NatsAuthOptions;
+  tls?: NatsTlsFiles;
+  inboxPrefix: string;
 }
 
 export interface HaproxyOptions {
@@ -188,6 +215,14 @@ export interface Cluster {
   readonly logDir: string;
   /** The HS256 secret the cluster accepts. */
   readonly secret: string;
+  /** True when NATS and Redis run with authentication and TLS (the default). */
+  readonly secure: boolean;
+  /** The private CA and certificates (secure clusters). */
+  readonly pki: TestPki | undefined;
+  /** How a process of `role` connects to NATS. */
+  busOptions(role: BusRole): ClusterBusOptions;
+  /** The SB_* settings (NATS and Redis URLs, credentials, CA) a process of `role` needs to join the cluster. */
+  busEnv(role: BusRole): Record<string, string>;
   /** Mints a token for `user`; grants default to join and publish on every room. */
   token(
     user: string,
@@ -233,6 +268,18 @@ const MANAGED = new Set([
   'SB_GRPC_HOST',
   'SB_GRPC_PORT',
   'SB_HTTP_PORT',
+  'SB_NATS_USER',
+  'SB_NATS_PASSWORD_FILE',
+  'SB_NATS_NKEY_SEED_FILE',
+  'SB_NATS_CREDS_FILE',
+  'SB_NATS_CA_FILE',
+  'SB_NATS_CERT_FILE',
+  'SB_NATS_KEY_FILE',
+  'SB_REDIS_USER',
+  'SB_REDIS_PASSWORD_FILE',
+  'SB_REDIS_CA_FILE',
+  'SB_REDIS_CERT_FILE',
+  'SB_REDIS_KEY_FILE',
 ]);
 /** Defaults that differ from production's: a quick drain keeps `stop()` and restarts short. */
 const CLUSTER_DEFAULTS: Readonly<Record<string, string>> = { SB_DRAIN_MS: '500', SB_LOG_LEVEL: 'info' };
@@ -276,24 +323,78 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const natsPort = options.ports?.nats !== undefined ? await ports.fixed(options.ports.nats) : undefined;
     const redisPort = options.ports?.redis !== undefined ? await ports.fixed(options.ports.redis) : undefined;
     const serverOptions: StartServerOptions = { env: hostEnv };
+    const secure = options.insecure !== true;
+    const secrets = secure ? await createSecrets(join(logDir, 'secrets')) : undefined;
+    const serverTls = secrets && {
+      certFile: secrets.pki.serverCertFile,
+      keyFile: secrets.pki.serverKeyFile,
+      caFile: secrets.pki.caFile,
+    };
     const [nats, redis] = await Promise.all([
-      startNatsServer({ ...serverOptions, ...(natsPort !== undefined ? { port: natsPort } : {}) }),
-      startRedisServer({ ...serverOptions, ...(redisPort !== undefined ? { port: redisPort } : {}) }),
+      startNatsServer({
+        ...serverOptions,
+        ...(natsPort !== undefined ? { port: natsPort } : {}),
+        ...(secrets && serverTls
+          ? {
+              tls: serverTls,
+              authorization: natsServerConfig({
+                credential: (role) => ({ kind: 'password', password: secrets.natsPasswords[role] }),
+              }),
+            }
+          : {}),
+      }),
+      startRedisServer({
+        ...serverOptions,
+        ...(redisPort !== undefined ? { port: redisPort } : {}),
+        ...(secrets && serverTls
+          ? { tls: serverTls, user: { name: REDIS_USER, password: secrets.redisPassword } }
+          : {}),
+      }),
     ]);
     started.push(nats, redis);
 
-    const common: Record<string, string> = {
-      ...CLUSTER_DEFAULTS,
-      ...withoutManaged(options.env),
+    /** Links and credentials of one role; servers from NATS_URL/REDIS_URL are used as they are. */
+    const busEnv = (role: BusRole): Record<string, string> => ({
       SB_BUS: 'nats',
       SB_NATS_URL: nats.url,
       SB_STORE: 'redis',
       SB_REDIS_URL: redis.url,
-      SB_JWT_SECRETS: secret,
+      ...(secrets && nats.owned
+        ? {
+            SB_NATS_USER: natsUserName(role),
+            SB_NATS_PASSWORD_FILE: secrets.natsPasswordFile(role),
+            SB_NATS_CA_FILE: secrets.pki.caFile,
+          }
+        : {}),
+      ...(secrets && redis.owned
+        ? {
+            SB_REDIS_USER: REDIS_USER,
+            SB_REDIS_PASSWORD_FILE: secrets.redisPasswordFile,
+            SB_REDIS_CA_FILE: secrets.pki.caFile,
+          }
+        : {}),
+    });
+    const busOptions = (role: BusRole): ClusterBusOptions => ({
+      servers: nats.url,
+      inboxPrefix: inboxPrefix(role),
+      ...(secrets && nats.owned
+        ? {
+            auth: { user: natsUserName(role), passwordFile: secrets.natsPasswordFile(role) },
+            tls: { caFile: secrets.pki.caFile },
+          }
+        : {}),
+    });
+
+    // Key material goes to the token verifier only: an edge never holds a secret to mint tokens.
+    const { keys: callerKeys, rest: callerEnv } = splitKeySettings(withoutManaged(options.env));
+    const common: Record<string, string> = {
+      ...CLUSTER_DEFAULTS,
+      ...callerEnv,
       SB_WS_HOST: '127.0.0.1',
       SB_HTTP_HOST: '127.0.0.1',
       SB_GRPC_HOST: '127.0.0.1',
     };
+    const keyEnv: Record<string, string> = { ...callerKeys, SB_JWT_SECRETS: secret };
     const processes: ServiceProcess[] = [];
     const roles: ClusterRole[] = ['edge', 'router', 'presence', 'auth', 'api'];
     for (const role of roles) {
@@ -313,6 +414,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             logFile: join(logDir, `${name}.log`),
             env: {
               ...common,
+              ...busEnv(role),
+              ...(role === 'auth' ? keyEnv : {}),
               ...withoutManaged(options.roleEnv?.[role]),
               SB_NODE_ID: name,
               SB_HTTP_PORT: String(httpPort),
@@ -358,6 +461,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       processes,
       logDir,
       secret,
+      secure,
+      pki: secrets?.pki,
+      busOptions,
+      busEnv,
       token: (user, o = {}) =>
         mintToken(secret, {
           user,
@@ -444,6 +551,48 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await cleanup();
     throw error;
   }
+}
+
+const REDIS_USER = 'switchboard';
+
+/** Token verification keys (read by the auth service only). */
+const KEY_SETTINGS = new Set(['SB_JWT_SECRETS', 'SB_JWT_PUBLIC_KEY_FILES']);
+
+function splitKeySettings(env: Record<string, string>): {
+  keys: Record<string, string>;
+  rest: Record<string, string>;
+} {
+  const keys: Record<string, string> = {};
+  const rest: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) (KEY_SETTINGS.has(key) ? keys : rest)[key] = value;
+  return { keys, rest };
+}
+
+interface ClusterSecrets {
+  pki: TestPki;
+  natsPasswords: Record<BusRole, string>;
+  natsPasswordFile(role: BusRole): string;
+  redisPassword: string;
+  redisPasswordFile: string;
+}
+
+/** A private CA and a random password per NATS role and for Redis, in files (as mounted Secrets). */
+async function createSecrets(dir: string): Promise<ClusterSecrets> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pki = await createTestPki(join(dir, 'pki'));
+  const password = () => randomBytes(24).toString('base64url');
+  const natsPasswords = Object.fromEntries(BUS_ROLES.map((role) => [role, password()])) as Record<
+    BusRole,
+    string
+  >;
+  const natsPasswordFile = (role: BusRole) => join(dir, `nats-${role}.password`);
+  for (const role of BUS_ROLES) {
+    await writeFile(natsPasswordFile(role), `${natsPasswords[role]}\n`, { mode: 0o600 });
+  }
+  const redisPassword = password();
+  const redisPasswordFile = join(dir, 'redis.password');
+  await writeFile(redisPasswordFile, `${redisPassword}\n`, { mode: 0o600 });
+  return { pki, natsPasswords, natsPasswordFile, redisPassword, redisPasswordFile };
 }
 
 function count(what: string, n: number, min: number): number {

@@ -1,5 +1,6 @@
 export type {
   Cluster,
+  ClusterBusOptions,
   ClusterOptions,
   ClusterProcess,
   ClusterRole,
@@ -11,10 +12,20 @@ export type {
   Readiness,
 } from './cluster.js';
 export { CLUSTER_SECRET, startCluster } from './cluster.js';
+export type { TestPki } from './pki.js';
+export { createTestPki } from './pki.js';
 export type { TsxProcess } from './process.js';
 export { spawnTsx } from './process.js';
 export { rejectionOf } from './rejection.js';
-export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOptions } from './servers.js';
+export type {
+  NatsServerHandle,
+  NatsServerOptions,
+  RedisServerHandle,
+  RedisServerOptions,
+  ServerHandle,
+  ServerTls,
+  StartServerOptions,
+} from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';
 export type { OpenOptions, ReplyTo, TestSocket } from './socket.js';
 export { connectSocket, openSocket } from './socket.js';

@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import {
   type ExitInfo,
   exitOf,
@@ -59,16 +61,45 @@ export interface StartServerOptions {
   port?: number;
 }
 
-export async function startNatsServer(options: StartServerOptions = {}): Promise<NatsServerHandle> {
+/** Server-side TLS: certificate and key, and the CA that signed client certificates. */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** Require a client certificate signed by `caFile` (mutual TLS). Default false. */
+  verifyClients?: boolean;
+}
+
+export interface NatsServerOptions extends StartServerOptions {
+  /** TLS on the client port (clients then need the CA: `SB_NATS_CA_FILE`). */
+  tls?: ServerTls;
+  /** Config text added to the server's config, e.g. an `authorization { users = [...] }` block. */
+  authorization?: string;
+}
+
+export interface RedisServerOptions extends StartServerOptions {
+  /** TLS only (no plaintext port); the URL becomes `rediss://`. */
+  tls?: ServerTls;
+  /** An ACL user with every permission; the default user is then switched off. */
+  user?: { name: string; password: string };
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const env = options.env ?? process.env;
   const external = env['NATS_URL'];
   if (external) return externalHandle('NATS_URL', external, 4222);
+  const { tls, authorization } = options;
   return startOwned(
     {
       binary: 'nats-server',
       debianPackage: 'nats-server',
       scheme: 'nats',
-      args: (port) => ['-a', '127.0.0.1', '-p', String(port)],
+      args: (port, dir) => {
+        if (!tls && authorization === undefined) return ['-a', '127.0.0.1', '-p', String(port)];
+        const file = join(dir, 'nats-server.conf');
+        writeFileSync(file, natsConfig(port, tls, authorization), { mode: 0o600 });
+        return ['-c', file];
+      },
       // nats-server greets every client with INFO before anything is sent.
       probe: { send: undefined, expect: 'INFO ' },
       readyLine: 'Server is ready',
@@ -79,18 +110,36 @@ export async function startNatsServer(options: StartServerOptions = {}): Promise
   );
 }
 
-export async function startRedisServer(options: StartServerOptions = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const env = options.env ?? process.env;
   const external = env['REDIS_URL'];
   if (external) return externalHandle('REDIS_URL', external, 6379);
+  const { tls, user } = options;
   return startOwned(
     {
       binary: 'redis-server',
       debianPackage: 'redis-server',
-      scheme: 'redis',
+      scheme: tls ? 'rediss' : 'redis',
       args: (port, dir) => [
-        '--port',
-        String(port),
+        ...(tls
+          ? [
+              '--port',
+              '0',
+              '--tls-port',
+              String(port),
+              '--tls-cert-file',
+              tls.certFile,
+              '--tls-key-file',
+              tls.keyFile,
+              '--tls-ca-cert-file',
+              tls.caFile,
+              '--tls-auth-clients',
+              tls.verifyClients ? 'yes' : 'no',
+            ]
+          : ['--port', String(port)]),
+        ...(user
+          ? ['--user', 'default', 'off', '--user', user.name, 'on', `>${user.password}`, '~*', '&*', '+@all']
+          : []),
         '--bind',
         '127.0.0.1',
         // No RDB/AOF: a restart comes back empty, and nothing is written next to the tests.
@@ -102,7 +151,9 @@ export async function startRedisServer(options: StartServerOptions = {}): Promis
         dir,
       ],
       // Redis accepts connections before it can serve (while loading); PONG means ready.
-      probe: { send: 'PING\r\n', expect: '+PONG' },
+      probe: user
+        ? { send: `AUTH ${user.name} ${user.password}\r\nPING\r\n`, expect: '+OK\r\n+PONG', tls }
+        : { send: 'PING\r\n', expect: '+PONG', tls },
       readyLine: 'Ready to accept connections',
     },
     env,
@@ -116,7 +167,7 @@ interface ServerKind {
   debianPackage: string;
   scheme: string;
   args: (port: number, dir: string) => string[];
-  probe: { send: string | undefined; expect: string };
+  probe: ProbeCheck;
   /**
    * Logged by the server once it listens. Required besides the probe: if another process
    * took the port, the probe alone could be answered by that process while ours failed to bind.
@@ -259,10 +310,26 @@ async function waitUntilReady(
   }
 }
 
+interface ProbeCheck {
+  send: string | undefined;
+  expect: string;
+  /** Probe over TLS (Redis with a TLS-only port); NATS greets in plaintext before its TLS upgrade. */
+  tls?: ServerTls | undefined;
+}
+
 /** One connection: true when the server greets (or answers `send`) with `expect`. */
-function probe(port: number, check: { send: string | undefined; expect: string }): Promise<boolean> {
+function probe(port: number, check: ProbeCheck): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = check.tls
+      ? tlsConnect({
+          host: '127.0.0.1',
+          port,
+          ca: readFileSync(check.tls.caFile),
+          ...(check.tls.verifyClients
+            ? { cert: readFileSync(check.tls.certFile), key: readFileSync(check.tls.keyFile) }
+            : {}),
+        })
+      : createConnection({ host: '127.0.0.1', port });
     let received = '';
     const done = (ok: boolean) => {
       clearTimeout(timer);
@@ -271,7 +338,7 @@ function probe(port: number, check: { send: string | undefined; expect: string }
     };
     const timer = setTimeout(() => done(false), 1_000);
     socket.once('error', () => done(false));
-    socket.once('connect', () => {
+    socket.once(check.tls ? 'secureConnect' : 'connect', () => {
       if (check.send !== undefined) socket.write(check.send);
     });
     socket.on('data', (chunk: Buffer) => {
@@ -298,4 +365,22 @@ async function logTail(logFile: string): Promise<string> {
   } catch {
     return '(no server log)';
   }
+}
+
+/** nats-server's config file: loopback listener, TLS, and the caller's authorization block. */
+function natsConfig(port: number, tls: ServerTls | undefined, authorization: string | undefined): string {
+  const lines = [`listen: "127.0.0.1:${port}"`];
+  if (tls) {
+    lines.push(
+      'tls {',
+      `  cert_file: ${JSON.stringify(tls.certFile)}`,
+      `  key_file: ${JSON.stringify(tls.keyFile)}`,
+      `  ca_file: ${JSON.stringify(tls.caFile)}`,
+      `  verify: ${tls.verifyClients ? 'true' : 'false'}`,
+      '  timeout: 2',
+      '}',
+    );
+  }
+  if (authorization !== undefined) lines.push(authorization);
+  return `${lines.join('\n')}\n`;
 }

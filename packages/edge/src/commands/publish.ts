@@ -1,4 +1,5 @@
 import type { PublishCommand } from '@switchboard/protocol';
+import { authorize } from './authorize.js';
 import type { CommandHandler } from './context.js';
 
 /**
@@ -9,9 +10,9 @@ export const publish: CommandHandler<PublishCommand> = (ctx, conn, command) => {
   const identity = conn.identity!;
   return conn.afterPreviousPublishes(async () => {
     try {
+      authorize(identity, 'publish', command.room);
       const result = await ctx.router.publish({
         user: identity.user,
-        grants: identity.grants,
         conn: conn.id,
         room: command.room,
         event: command.event,

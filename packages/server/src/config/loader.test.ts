@@ -159,4 +159,57 @@ describe('loadConfig', () => {
       'SB_WS_PROT is not a Switchboard setting — did you mean SB_WS_PORT?',
     ]);
   });
+
+  it('refuses an unauthenticated or plaintext bus and store in production, saying what to set', () => {
+    const base = { SB_ENV: 'production', SB_BUS: 'nats', SB_STORE: 'redis', SB_API_KEYS: 'k'.repeat(32) };
+    const problems = problemsOf(() => loadConfig(base, 'router'));
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'SB_NATS_USER + SB_NATS_PASSWORD_FILE, SB_NATS_NKEY_SEED_FILE or SB_NATS_CREDS_FILE',
+      ),
+      expect.stringContaining('plaintext NATS: set SB_NATS_CA_FILE'),
+      expect.stringContaining('SB_REDIS_USER + SB_REDIS_PASSWORD_FILE'),
+      expect.stringContaining('use a rediss:// SB_REDIS_URL'),
+    ]);
+    const secure = {
+      ...base,
+      SB_NATS_URL: 'nats://nats:4222',
+      SB_NATS_USER: 'sb-router',
+      SB_NATS_PASSWORD_FILE: '/run/secrets/nats-password',
+      SB_NATS_CA_FILE: '/run/secrets/ca.pem',
+      SB_REDIS_URL: 'rediss://redis:6380',
+      SB_REDIS_USER: 'switchboard',
+      SB_REDIS_PASSWORD_FILE: '/run/secrets/redis-password',
+    };
+    expect(loadConfig(secure, 'router').natsUser).toBe('sb-router');
+    expect(() =>
+      loadConfig(
+        { ...base, SB_NATS_URL: 'tls://u:p@nats:4222', SB_REDIS_URL: 'rediss://:pw@redis' },
+        'router',
+      ),
+    ).not.toThrow();
+    expect(() => loadConfig({ ...base, SB_BUS_INSECURE: 'true' }, 'router')).not.toThrow();
+    // Development keeps working with plain local servers.
+    expect(() => loadConfig({ SB_BUS: 'nats', SB_STORE: 'redis' }, 'router')).not.toThrow();
+  });
+
+  it('checks NATS credential settings go together', () => {
+    expect(problemsOf(() => loadConfig({ SB_NATS_PASSWORD_FILE: '/pw' }, 'edge'))).toEqual([
+      'SB_NATS_PASSWORD_FILE needs SB_NATS_USER',
+    ]);
+    expect(problemsOf(() => loadConfig({ SB_NATS_USER: 'u', SB_NATS_CREDS_FILE: '/c' }, 'edge'))).toEqual([
+      'set only one of SB_NATS_USER, SB_NATS_NKEY_SEED_FILE and SB_NATS_CREDS_FILE',
+    ]);
+    expect(problemsOf(() => loadConfig({ SB_REDIS_CERT_FILE: '/c' }, 'edge'))).toEqual([
+      'SB_REDIS_CERT_FILE and SB_REDIS_KEY_FILE go together: set both or neither',
+    ]);
+  });
+
+  it('never prints a password given in a URL', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ SB_NATS_URL: 'http://sb-edge:hunter2@nats:4222' }, 'edge'),
+    );
+    expect(problems[0]).toContain('"http://sb-edge:***@nats:4222"');
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
 });

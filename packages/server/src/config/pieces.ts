@@ -38,11 +38,28 @@ function piece<const K extends SettingKey>(name: string, keys: readonly K[]): Pi
 /** Deployment mode, logging, the process's name. */
 export const processPiece = piece('process', ['env', 'logLevel', 'logFormat', 'nodeId']);
 /** The message bus between services. */
-export const busPiece = piece('bus', ['bus', 'natsUrl', 'requestTimeoutMs']);
+export const busPiece = piece('bus', [
+  'bus',
+  'natsUrl',
+  'natsUser',
+  'natsPasswordFile',
+  'natsNkeySeedFile',
+  'natsCredsFile',
+  'natsCaFile',
+  'natsCertFile',
+  'natsKeyFile',
+  'busInsecure',
+  'requestTimeoutMs',
+]);
 /** Where state lives (memory or Redis) and how much of it is kept; every process opens the backends. */
 export const storesPiece = piece('stores', [
   'store',
   'redisUrl',
+  'redisUser',
+  'redisPasswordFile',
+  'redisCaFile',
+  'redisCertFile',
+  'redisKeyFile',
   'historySize',
   'historyTtlMs',
   'historyMetaTtlMs',

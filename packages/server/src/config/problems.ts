@@ -3,7 +3,10 @@ import type { Setting } from './settings.js';
 /** Messages that say what is wrong and what to do, naming the variable. */
 
 export function badValue(setting: Setting<unknown>, raw: string, message: string): string {
-  const shown = setting.secret ? '(secret)' : JSON.stringify(raw);
+  // A URL may carry a password (`nats://user:pass@host`): never print it.
+  const shown = setting.secret
+    ? '(secret)'
+    : JSON.stringify(raw.replace(/\/\/([^/@:]*):[^/@]*@/g, '//$1:***@'));
   return `${setting.env}=${shown} ${message} — ${setting.doc}`;
 }
 

@@ -25,6 +25,7 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
         problems.push('SB_JWT_SECRETS: the development secret is refused in production');
     }
   }
+  if (config.env === 'production' && !config.busInsecure) problems.push(...insecureLinks(config));
   if (config.env === 'production') {
     if (config.apiInsecure) problems.push('SB_API_INSECURE=true is refused in production: set SB_API_KEYS');
     for (const key of config.apiKeys) {
@@ -32,6 +33,22 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
         problems.push('SB_API_KEYS: every key needs 32 bytes or more in production');
       if (key === DEV_API_KEY) problems.push('SB_API_KEYS: the development API key is refused in production');
     }
+  }
+  for (const [cert, key, names] of [
+    [config.natsCertFile, config.natsKeyFile, 'SB_NATS_CERT_FILE and SB_NATS_KEY_FILE'],
+    [config.redisCertFile, config.redisKeyFile, 'SB_REDIS_CERT_FILE and SB_REDIS_KEY_FILE'],
+  ] as const) {
+    if ((cert === undefined) !== (key === undefined))
+      problems.push(`${names} go together: set both or neither`);
+  }
+  const natsIdentities = [config.natsUser, config.natsNkeySeedFile, config.natsCredsFile].filter(
+    (x) => x !== undefined,
+  );
+  if (natsIdentities.length > 1) {
+    problems.push('set only one of SB_NATS_USER, SB_NATS_NKEY_SEED_FILE and SB_NATS_CREDS_FILE');
+  }
+  if (config.natsUser === undefined && config.natsPasswordFile !== undefined) {
+    problems.push('SB_NATS_PASSWORD_FILE needs SB_NATS_USER');
   }
   if ((config.grpcTlsCertFile === undefined) !== (config.grpcTlsKeyFile === undefined)) {
     problems.push('SB_GRPC_TLS_CERT_FILE and SB_GRPC_TLS_KEY_FILE go together: set both or neither');
@@ -46,6 +63,55 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
   }
   if (config.wsPort !== 0 && config.wsPort === config.httpPort && config.wsHost === config.httpHost) {
     problems.push('SB_WS_PORT and SB_HTTP_PORT must differ: WebSockets and health/metrics are served apart');
+  }
+  return problems;
+}
+
+/**
+ * On a shared network anyone who reaches nats-server or Redis without credentials owns the
+ * cluster (docs/security.md): production needs both links authenticated and encrypted.
+ */
+function insecureLinks(config: StandaloneConfig): string[] {
+  const problems: string[] = [];
+  const hatch = ' (or SB_BUS_INSECURE=true, for a development cluster on a private network only)';
+  if (config.bus === 'nats') {
+    const urls = config.natsUrl
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
+    const inUrl = urls.some((u) => /^[a-z]+:\/\/[^/@]+@/i.test(u));
+    const authenticated =
+      config.natsUser !== undefined ||
+      config.natsNkeySeedFile !== undefined ||
+      config.natsCredsFile !== undefined ||
+      inUrl;
+    if (!authenticated) {
+      problems.push(
+        `SB_ENV=production refuses an unauthenticated NATS connection: set SB_NATS_USER + SB_NATS_PASSWORD_FILE, SB_NATS_NKEY_SEED_FILE or SB_NATS_CREDS_FILE${hatch}`,
+      );
+    }
+    const encrypted =
+      config.natsCaFile !== undefined ||
+      config.natsCertFile !== undefined ||
+      urls.every((u) => u.startsWith('tls://'));
+    if (!encrypted) {
+      problems.push(
+        `SB_ENV=production refuses plaintext NATS: set SB_NATS_CA_FILE (private CA) or use tls:// URLs${hatch}`,
+      );
+    }
+  }
+  if (config.store === 'redis') {
+    const parsed = new URL(config.redisUrl);
+    if (config.redisPasswordFile === undefined && parsed.password === '') {
+      problems.push(
+        `SB_ENV=production refuses Redis without a password: set SB_REDIS_USER + SB_REDIS_PASSWORD_FILE${hatch}`,
+      );
+    }
+    if (parsed.protocol !== 'rediss:') {
+      problems.push(
+        `SB_ENV=production refuses plaintext Redis: use a rediss:// SB_REDIS_URL (with SB_REDIS_CA_FILE for a private CA)${hatch}`,
+      );
+    }
   }
   return problems;
 }

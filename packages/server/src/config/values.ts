@@ -49,7 +49,8 @@ export function urls(protocols: readonly [string, ...string[]]): ValueSchema<str
         try {
           parsed = new URL(part);
         } catch {
-          addIssue({ message: `"${part}" is not a URL (example: ${protocols[0]}//127.0.0.1)` });
+          const shown = part.replace(/\/\/([^/@:]*):[^/@]*@/g, '//$1:***@');
+          addIssue({ message: `"${shown}" is not a URL (example: ${protocols[0]}//127.0.0.1)` });
           return;
         }
         if (!protocols.includes(parsed.protocol)) {
