@@ -22,7 +22,7 @@ import {
 
 /**
  * The published packages as an app outside this repository gets them: packed with `pnpm pack`
- * (or taken from SB_SDK_PACKS, where CI packed them), installed with npm into a fresh project
+ * (or taken from SWITCHBOARD_SDK_PACKS, where CI packed them), installed with npm into a fresh project
  * in the temporary directory, then used from Node ESM, Node CommonJS, TypeScript (`strict` +
  * `exactOptionalPropertyTypes`, declarations checked too), a bundler, and the CDN builds in
  * headless Chromium — each against a real Switchboard (NATS and Redis behind it, so the
@@ -56,8 +56,8 @@ async function node(file: string): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  const packs = process.env['SB_SDK_PACKS']
-    ? await findPacks(process.env['SB_SDK_PACKS'])
+  const packs = process.env['SWITCHBOARD_SDK_PACKS']
+    ? await findPacks(process.env['SWITCHBOARD_SDK_PACKS'])
     : await packSdk(await mkdtemp(join(tmpdir(), 'sb-packs-')));
   project = await mkdtemp(join(tmpdir(), 'sb-consumer-'));
   for (const file of await readdir(FIXTURES)) await copyFile(join(FIXTURES, file), join(project, file));
@@ -81,7 +81,7 @@ beforeAll(async () => {
   );
   sb = await startSwitchboard({ backends: 'nats+redis' });
   // Packing builds the three packages (the server SDK's bundled declarations take minutes on a
-  // loaded machine); CI packs beforehand and passes SB_SDK_PACKS.
+  // loaded machine); CI packs beforehand and passes SWITCHBOARD_SDK_PACKS.
 }, 1_200_000);
 
 afterAll(async () => {
