@@ -63,11 +63,10 @@ export function startRouterService(deps: {
   ): Promise<PublishReply> {
     const ts = Date.now();
     const stored = messageBody(event, data, from, ts);
-    // Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
     const appended = await history.append(
       room,
       stored,
-      key !== undefined ? { idempotencyKey: `${from.user}:${key}` } : undefined,
+      key !== undefined ? { idempotencyKey: scopedIdempotencyKey(from.user, key) } : undefined,
     );
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
     bus.publish(
@@ -179,3 +178,11 @@ function assertAllowed(allowed: boolean, action: string, room: string): void {
 }
 
 export type { Grants };
+
+/**
+ * Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
+ * The user is length-prefixed: `pat` + `x:k1` and `pat:x` + `k1` must not meet.
+ */
+export function scopedIdempotencyKey(user: string, key: string): string {
+  return `${user.length}:${user}:${key}`;
+}
