@@ -1,4 +1,10 @@
-import { ErrorCode, type JsonObject, type JsonValue } from '@switchboard/protocol';
+import {
+  ErrorCode,
+  type JsonObject,
+  type JsonValue,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
+} from '@switchboard/protocol';
 import { SwitchboardApiError } from './errors.js';
 import type * as Wire from './proto-messages.js';
 import {
@@ -36,6 +42,13 @@ export function parseDataJson(text: string | undefined, field = 'data_json'): Js
   if (text === undefined || text === '') return null;
   if (Buffer.byteLength(text) > MAX_DATA_BYTES) {
     throw new SwitchboardApiError(ErrorCode.TooLarge, `"${field}" is larger than ${MAX_DATA_BYTES} bytes`);
+  }
+  // Before JSON.parse: nothing recursive may see a value nested deeper than the limit.
+  if (jsonDepthExceeds(text)) {
+    throw new SwitchboardApiError(
+      ErrorCode.BadRequest,
+      `"${field}" nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   }
   try {
     return JSON.parse(text) as JsonValue;
