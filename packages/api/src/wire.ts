@@ -20,6 +20,10 @@ import {
   type PublishInput,
   type PublishResult,
   type PublishToUserInput,
+  type RevokeTokenInput,
+  type RevokeTokenResult,
+  type RevokeUserInput,
+  type RevokeUserResult,
   type RoomsInput,
   type RoomsPage,
   type SubscribeInput,
@@ -99,6 +103,14 @@ export const fromWire = {
     ...withOpt('cursor', opt(m.cursor)),
     ...withOpt('limit', opt(m.limit)),
   }),
+  revokeToken: (m: Wire.RevokeTokenRequest__Output): RevokeTokenInput => ({
+    jti: m.jti,
+    ...withOpt('until', opt(m.untilMs)),
+  }),
+  revokeUser: (m: Wire.RevokeUserRequest__Output): RevokeUserInput => ({
+    user: m.user,
+    ...withOpt('issuedBefore', opt(m.issuedBeforeMs)),
+  }),
 };
 
 export const toWire = {
@@ -146,6 +158,8 @@ export const toWire = {
   }),
   rooms: (page: RoomsPage): Wire.RoomsReply => ({ rooms: page.rooms, nextCursor: page.nextCursor ?? '' }),
   info: (info: InfoResult): Wire.InfoReply => info,
+  revokeToken: (r: RevokeTokenResult): Wire.RevokeTokenReply => ({ untilMs: r.until }),
+  revokeUser: (r: RevokeUserResult): Wire.RevokeUserReply => ({ issuedBeforeMs: r.issuedBefore }),
 };
 
 // ---- client side: API input → proto request, proto reply → API result ------------------------
@@ -184,6 +198,11 @@ export const requestToWire = {
   }),
   subscribe: (i: SubscribeInput): Wire.SubscribeRequest => ({ user: i.user, room: i.room }),
   rooms: (i: RoomsInput): Wire.RoomsRequest => ({ cursor: i.cursor ?? '', limit: i.limit ?? 0 }),
+  revokeToken: (i: RevokeTokenInput): Wire.RevokeTokenRequest => ({ jti: i.jti, untilMs: i.until ?? 0 }),
+  revokeUser: (i: RevokeUserInput): Wire.RevokeUserRequest => ({
+    user: i.user,
+    issuedBeforeMs: i.issuedBefore ?? 0,
+  }),
 };
 
 export const replyFromWire = {
@@ -231,6 +250,10 @@ export const replyFromWire = {
     })),
     connections: m.connections,
     answeredBy: m.answeredBy,
+  }),
+  revokeToken: (m: Wire.RevokeTokenReply__Output): RevokeTokenResult => ({ until: Number(m.untilMs) }),
+  revokeUser: (m: Wire.RevokeUserReply__Output): RevokeUserResult => ({
+    issuedBefore: Number(m.issuedBeforeMs),
   }),
 };
 

@@ -5,6 +5,7 @@ export { canJoin, canPublish } from './identity.js';
 export type { MintOptions } from './mint.js';
 export { mintToken } from './mint.js';
 export { AuthRpc, grantsSchema, identitySchema } from './rpc.js';
+export type { RevocationOptions } from './service.js';
 export { AuthClient, startAuthService } from './service.js';
 export type { Algorithm, VerifierOptions } from './verifier.js';
 export { TokenVerifier } from './verifier.js';

@@ -36,6 +36,7 @@ import { LocalUsers } from './local-users.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import type { EdgeMetrics } from './metrics.js';
+import { RecentRevocations, type RevokeMessage, revokes } from './revocations.js';
 import { listenToSocket } from './socket-handlers.js';
 import { UpgradeGate } from './upgrade-gate.js';
 
@@ -97,6 +98,7 @@ export class Edge {
   /** Where every connection's socket events go (shared, like the socket handlers). */
   readonly #socketEvents: SocketEvents;
   readonly #limits: Limits;
+  readonly #revocations = new RecentRevocations();
   #draining = false;
   #stopWatchingBus: (() => void) | undefined;
   #controlSub: Subscription | undefined;
@@ -209,6 +211,10 @@ export class Edge {
     this.#controlSub = this.#deps.bus.subscribe(Subjects.controlAll, (msg) => {
       const message = parseControl(msg.data, msg.headers);
       if (!message) return;
+      if (message.action === 'revoke') {
+        this.#revoke(message);
+        return;
+      }
       const target =
         message.action === 'disconnect' && message.conn ? this.#connections.byId(message.conn) : undefined;
       if (target) this.#control.apply([target], message);
@@ -261,6 +267,18 @@ export class Edge {
     this.#deadlines.armExpiry(conn);
     this.#users.add(identity.user, conn);
     this.#events.publish('connect', conn);
+    if (this.#revocations.covers(identity)) this.#writer.close(conn, CloseCode.Forbidden, 'token revoked');
+  }
+
+  /** A token was revoked: every connection here holding it closes with 4501 (do not reconnect). */
+  #revoke(message: RevokeMessage): void {
+    this.#revocations.add(message);
+    for (const conn of [...this.#connections]) {
+      const identity = conn.identity;
+      if (conn.isOpen && identity && revokes(message, identity)) {
+        this.#writer.close(conn, CloseCode.Forbidden, 'token revoked');
+      }
+    }
   }
 
   #connectResult(conn: Connection): ConnectResult {

@@ -16,10 +16,16 @@ import {
   type PublishToUserInput,
   publishSchema,
   publishToUserSchema,
+  type RevokeTokenInput,
+  type RevokeTokenResult,
+  type RevokeUserInput,
+  type RevokeUserResult,
   type RoomsInput,
   type RoomsPage,
   replyFromWire,
   requestToWire,
+  revokeTokenSchema,
+  revokeUserSchema,
   roomOnlySchema,
   roomsSchema,
   type SubscribeInput,
@@ -50,6 +56,10 @@ export interface ServerApi {
   /** Every room with members, following the cursor page by page. */
   allRooms(options?: CallOptions & { pageSize?: number }): AsyncGenerator<RoomsPage['rooms'][number]>;
   info(options?: CallOptions): Promise<InfoResult>;
+  /** Revokes one token by `jti`; connections holding it are closed with 4501 on every edge. */
+  revokeToken(input: RevokeTokenInput, options?: CallOptions): Promise<RevokeTokenResult>;
+  /** Revokes every token of a user issued before `issuedBefore` (default now); same effect. */
+  revokeUser(input: RevokeUserInput, options?: CallOptions): Promise<RevokeUserResult>;
   close(): Promise<void>;
 }
 
@@ -132,6 +142,28 @@ export class GrpcServerClient implements ServerApi {
   async subscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {
     const req = validate(subscribeSchema, input);
     await this.#channel.call('Subscribe', requestToWire.subscribe(req), options?.timeoutMs);
+  }
+
+  async revokeToken(input: RevokeTokenInput, options?: CallOptions): Promise<RevokeTokenResult> {
+    const req = validate(revokeTokenSchema, input);
+    return replyFromWire.revokeToken(
+      await this.#channel.call<Wire.RevokeTokenRequest, Wire.RevokeTokenReply__Output>(
+        'RevokeToken',
+        requestToWire.revokeToken(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async revokeUser(input: RevokeUserInput, options?: CallOptions): Promise<RevokeUserResult> {
+    const req = validate(revokeUserSchema, input);
+    return replyFromWire.revokeUser(
+      await this.#channel.call<Wire.RevokeUserRequest, Wire.RevokeUserReply__Output>(
+        'RevokeUser',
+        requestToWire.revokeUser(req),
+        options?.timeoutMs,
+      ),
+    );
   }
 
   async unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {
@@ -244,6 +276,12 @@ export class NatsServerClient implements ServerApi {
   }
   async info(): Promise<InfoResult> {
     return this.#core.info();
+  }
+  revokeToken(input: RevokeTokenInput, options?: CallOptions) {
+    return this.#core.revokeToken(input, options);
+  }
+  revokeUser(input: RevokeUserInput, options?: CallOptions) {
+    return this.#core.revokeUser(input, options);
   }
   close(): Promise<void> {
     return this.#close();

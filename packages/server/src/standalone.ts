@@ -188,18 +188,22 @@ export async function startAuthNode(
   backends: Backends,
   log: Logger,
 ): Promise<{ stop(): void }> {
+  // One store for checking and for revoking: the memory store is per instance.
+  const revocations = backends.revocations();
   const verifier = new TokenVerifier({
     secrets: effectiveJwtSecrets(config),
     publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
     ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
     clockToleranceS: config.jwtClockToleranceS,
-    revocations: backends.revocations(),
+    requireExp: config.jwtRequireExp ?? config.env === 'production',
+    revocations,
   });
   return startAuthService({
     bus: await backends.connectBus('auth'),
     verifier,
     log: log.child({ svc: 'auth' }),
+    revocations: { store: revocations, rememberMs: config.revocationTtlS * 1000 },
   });
 }
 

@@ -76,6 +76,8 @@ export const tokensPiece = piece('tokens', [
   'jwtIssuer',
   'jwtAudience',
   'jwtClockToleranceS',
+  'jwtRequireExp',
+  'revocationTtlS',
 ]);
 /** Publish limits (the router). */
 export const publishingPiece = piece('publishing', ['userPublishRate', 'userPublishBurst']);

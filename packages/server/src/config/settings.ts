@@ -3,6 +3,7 @@ import {
   boolean,
   list,
   oneOf,
+  optionalBoolean,
   optionalText,
   port,
   text,
@@ -174,6 +175,18 @@ export const SETTINGS = {
     5,
     'clock skew allowed on exp and nbf, seconds',
     wholeNumber(0, 300),
+  ),
+  jwtRequireExp: setting(
+    'SB_JWT_REQUIRE_EXP',
+    undefined,
+    'refuse tokens without exp (empty: true when SB_ENV=production, false in development)',
+    optionalBoolean,
+  ),
+  revocationTtlS: setting(
+    'SB_REVOCATION_TTL_S',
+    86_400,
+    'how long RevokeUser (and RevokeToken without until) is remembered; longer than tokens live',
+    wholeNumber(60, 31_536_000),
   ),
 
   historySize: setting(
