@@ -2,6 +2,8 @@ export type { JwtKeySettings } from './dev-secret.js';
 export { DEV_JWT_SECRET, effectiveJwtSecrets } from './dev-secret.js';
 export type { Grants, Identity } from './identity.js';
 export { canJoin, canPublish } from './identity.js';
+export type { JwksAlgorithm, JwksKey, JwksOptions } from './jwks.js';
+export { JwksKeySet } from './jwks.js';
 export type { MintOptions } from './mint.js';
 export { mintToken } from './mint.js';
 export { AuthRpc, grantsSchema, identitySchema } from './rpc.js';

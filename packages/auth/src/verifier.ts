@@ -2,9 +2,11 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { RemoteError } from '@switchboard/bus';
 import { ErrorCode, USER_ID_CHARACTERS, USER_ID_PATTERN } from '@switchboard/protocol';
 import type { RevocationStore } from '@switchboard/stores';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import type { Identity } from './identity.js';
+import type { JwksKey, JwksKeySet } from './jwks.js';
 
 export type Algorithm = 'HS256' | 'RS256' | 'ES256';
 
@@ -21,6 +23,8 @@ export interface VerifierOptions {
   issuer?: string;
   audience?: string;
   clockToleranceS?: number;
+  /** Keys from identity providers' JWKS, selected by the token's `kid`. */
+  jwks?: JwksKeySet;
   /** Refuse tokens without `exp` (they would be valid forever). */
   requireExp?: boolean;
   revocations?: RevocationStore;
@@ -66,7 +70,9 @@ export class TokenVerifier {
       })),
       ...(options.publicKeys ?? []).map(publicKey),
     ];
-    if (this.#keys.length === 0) throw new Error('TokenVerifier needs at least one secret or public key');
+    if (this.#keys.length === 0 && !options.jwks) {
+      throw new Error('TokenVerifier needs at least one secret, public key or JWKS URL');
+    }
   }
 
   /** Resolves the identity or throws `RemoteError` with a token error code. */
@@ -74,26 +80,12 @@ export class TokenVerifier {
     const decoded = decodeJwt(token);
     const alg = decoded.header.alg;
     if (typeof alg !== 'string') throw invalid('token header has no "alg"');
-    const candidates = this.resolveKeys(alg);
-    if (candidates.length === 0) throw invalid(`algorithm "${alg.slice(0, 16)}" is not accepted`);
-    let payload: jwt.JwtPayload | undefined;
-    let lastError: unknown;
-    for (const candidate of candidates) {
-      try {
-        payload = jwt.verify(token, candidate.key, {
-          algorithms: [candidate.algorithm],
-          issuer: this.#options.issuer,
-          audience: this.#options.audience,
-          clockTolerance: this.#options.clockToleranceS ?? 5,
-        }) as jwt.JwtPayload;
-        break;
-      } catch (error) {
-        lastError = error;
-        // Expiry and audience errors come after a good signature: no other key will do better.
-        if (!(error instanceof jwt.JsonWebTokenError) || error.message !== 'invalid signature') break;
-      }
-    }
-    if (!payload) throw mapJwtError(lastError);
+    const kid = decoded.header.kid;
+    const jwks = this.#options.jwks;
+    const jwk = jwks && typeof kid === 'string' && kid.length <= 256 ? await jwks.keyFor(kid) : undefined;
+    const payload = jwk
+      ? await this.#verifyWithJwk(token, jwk)
+      : this.#verifyWithStaticKeys(token, alg, jwks);
     const identity = toIdentity(payload);
     const toleranceMs = (this.#options.clockToleranceS ?? 5) * 1000;
     if (identity.issuedAt !== undefined && identity.issuedAt > Date.now() + toleranceMs) {
@@ -114,6 +106,48 @@ export class TokenVerifier {
       throw new RemoteError(ErrorCode.TokenRevoked, 'token was revoked');
     }
     return identity;
+  }
+
+  /** A token whose `kid` names a JWKS key: verified with that key and its pinned algorithm only. */
+  async #verifyWithJwk(token: string, jwk: JwksKey): Promise<jwt.JwtPayload> {
+    try {
+      const { payload } = await jwtVerify(token, jwk.key, {
+        algorithms: [jwk.alg],
+        ...(this.#options.issuer !== undefined ? { issuer: this.#options.issuer } : {}),
+        ...(this.#options.audience !== undefined ? { audience: this.#options.audience } : {}),
+        clockTolerance: this.#options.clockToleranceS ?? 5,
+      });
+      return payload as jwt.JwtPayload;
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+  }
+
+  /** Configured secrets and PEM keys (tokens without a `kid`, or with one no JWKS knows). */
+  #verifyWithStaticKeys(token: string, alg: string, jwks: JwksKeySet | undefined): jwt.JwtPayload {
+    const candidates = this.resolveKeys(alg);
+    if (candidates.length === 0) {
+      throw invalid(jwks ? 'token key is not known' : `algorithm "${alg.slice(0, 16)}" is not accepted`);
+    }
+    let payload: jwt.JwtPayload | undefined;
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        payload = jwt.verify(token, candidate.key, {
+          algorithms: [candidate.algorithm],
+          issuer: this.#options.issuer,
+          audience: this.#options.audience,
+          clockTolerance: this.#options.clockToleranceS ?? 5,
+        }) as jwt.JwtPayload;
+        break;
+      } catch (error) {
+        lastError = error;
+        // Expiry and audience errors come after a good signature: no other key will do better.
+        if (!(error instanceof jwt.JsonWebTokenError) || error.message !== 'invalid signature') break;
+      }
+    }
+    if (!payload) throw mapJwtError(lastError);
+    return payload;
   }
 
   /** Keys that may verify a token signed with `alg`. Replace to add JWKS (`kid` lookup). */
@@ -189,6 +223,19 @@ function mapJwtError(error: unknown): RemoteError {
   if (error instanceof jwt.NotBeforeError)
     return new RemoteError(ErrorCode.TokenNotYetValid, 'token not valid yet');
   if (error instanceof jwt.JsonWebTokenError) return invalid(publicMessage(error.message));
+  return invalid('token could not be verified');
+}
+
+function mapJoseError(error: unknown): RemoteError {
+  if (error instanceof joseErrors.JWTExpired) return new RemoteError(ErrorCode.TokenExpired, 'token expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return new RemoteError(ErrorCode.TokenNotYetValid, 'token not valid yet');
+    if (error.claim === 'iss') return invalid('token issuer is not accepted');
+    if (error.claim === 'aud') return invalid('token audience is not accepted');
+    return invalid(`claim "${error.claim}" is not valid`);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('invalid signature');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('token algorithm does not match its key');
   return invalid('token could not be verified');
 }
 

@@ -73,6 +73,9 @@ export const edgePiece = piece('edge', [
 export const tokensPiece = piece('tokens', [
   'jwtSecrets',
   'jwtPublicKeyFiles',
+  'jwtJwksUrls',
+  'jwtJwksCaFile',
+  'jwtJwksCooldownS',
   'jwtIssuer',
   'jwtAudience',
   'jwtClockToleranceS',

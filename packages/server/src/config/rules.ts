@@ -13,7 +13,12 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
   const problems: string[] = [];
   const verifiesTokens = role === 'standalone' || role === 'auth';
   if (config.env === 'production') {
-    if (verifiesTokens && config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
+    if (
+      verifiesTokens &&
+      config.jwtSecrets.length === 0 &&
+      config.jwtPublicKeyFiles.length === 0 &&
+      config.jwtJwksUrls.length === 0
+    ) {
       problems.push(
         'SB_ENV=production needs SB_JWT_SECRETS or SB_JWT_PUBLIC_KEY_FILES (the dev secret is refused)',
       );

@@ -1,6 +1,7 @@
 import type { LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
+  httpsUrlList,
   list,
   oneOf,
   optionalBoolean,
@@ -167,6 +168,24 @@ export const SETTINGS = {
     [],
     'PEM files of RS256/ES256 public keys, comma-separated',
     list,
+  ),
+  jwtJwksUrls: setting(
+    'SB_JWT_JWKS_URL',
+    [],
+    'JWKS URLs of identity providers (https, comma-separated): keys by kid, cached per Cache-Control',
+    httpsUrlList,
+  ),
+  jwtJwksCaFile: setting(
+    'SB_JWT_JWKS_CA_FILE',
+    undefined,
+    'PEM file of extra CA certificates trusted for the JWKS URLs',
+    optionalText,
+  ),
+  jwtJwksCooldownS: setting(
+    'SB_JWT_JWKS_COOLDOWN_S',
+    30,
+    'a token with an unknown kid re-fetches each JWKS URL at most this often, seconds',
+    wholeNumber(1, 3_600),
   ),
   jwtIssuer: setting('SB_JWT_ISSUER', undefined, 'required iss claim, when set', optionalText),
   jwtAudience: setting('SB_JWT_AUDIENCE', undefined, 'required aud claim, when set', optionalText),

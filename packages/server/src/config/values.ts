@@ -73,3 +73,20 @@ function splitList(raw: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** Comma-separated HTTPS URLs; blanks dropped. */
+export const httpsUrlList: ValueSchema<string[]> = v.pipe(
+  v.string(),
+  v.transform(splitList),
+  v.check(
+    (parts) =>
+      parts.every((part) => {
+        try {
+          return new URL(part).protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }),
+    'must be https:// URLs, comma-separated',
+  ),
+);
