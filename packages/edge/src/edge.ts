@@ -22,6 +22,7 @@ import {
 import type { RouterClient } from '@switchboard/router';
 import type { Logger } from '@switchboard/telemetry';
 import { BackendControl } from './backend-control.js';
+import type { ClientLimitRules, ClientTicket } from './client-limits.js';
 import { CommandRunner } from './commands/runner.js';
 import { Connection, type EdgeSocket, type SocketEvents } from './connection.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
@@ -57,6 +58,8 @@ export interface EdgeOptions {
   presenceRefreshMs: number;
   /** Publish connect, disconnect, join and leave on `sb.events.*`. */
   lifecycleEvents: boolean;
+  /** Per client IP limits (connections, unauthenticated sockets, upgrade rate); off when absent. */
+  perClient?: ClientLimitRules;
 }
 
 export interface EdgeDeps {
@@ -99,6 +102,8 @@ export class Edge {
   readonly #socketEvents: SocketEvents;
   readonly #limits: Limits;
   readonly #revocations = new RecentRevocations();
+  /** Each connection's client-IP ticket (when per-client limits are on), until cleanup. */
+  readonly #clients = new Map<Connection, ClientTicket>();
   #draining = false;
   #stopWatchingBus: (() => void) | undefined;
   #controlSub: Subscription | undefined;
@@ -119,10 +124,14 @@ export class Edge {
       auth: deps.auth,
       metrics: deps.metrics,
       log: deps.log,
-      rules: { allowedOrigins: o.allowedOrigins, maxConnections: o.maxConnections },
+      rules: {
+        allowedOrigins: o.allowedOrigins,
+        maxConnections: o.maxConnections,
+        ...(o.perClient ? { perClient: o.perClient } : {}),
+      },
       maxFrameBytes: o.maxFrameBytes,
       load: () => ({ draining: this.#draining, connections: this.#connections.size }),
-      accept: (ws, raw, identity) => this.#accept(ws, raw, identity),
+      accept: (ws, raw, identity, client) => this.#accept(ws, raw, identity, client),
     });
     this.#writer = new ConnectionWriter({
       metrics: deps.metrics,
@@ -253,9 +262,15 @@ export class Edge {
 
   // ---- a connection's life ------------------------------------------------------------------
 
-  #accept(ws: EdgeSocket, raw: Duplex, identity: Identity | undefined): void {
+  #accept(
+    ws: EdgeSocket,
+    raw: Duplex,
+    identity: Identity | undefined,
+    client: ClientTicket | undefined,
+  ): void {
     const conn = new Connection(randomId(12), ws, raw, this.#socketEvents, this.#options.connectionBurst);
     this.#connections.add(conn);
+    if (client) this.#clients.set(conn, client);
     this.#metrics.connections.inc();
     listenToSocket(ws);
     if (identity) this.#open(conn, identity, true);
@@ -264,6 +279,7 @@ export class Edge {
 
   #open(conn: Connection, identity: Identity, onUpgrade = false): void {
     conn.open(identity, onUpgrade);
+    this.#clients.get(conn)?.authenticate();
     this.#deadlines.armExpiry(conn);
     this.#users.add(identity.user, conn);
     this.#events.publish('connect', conn);
@@ -311,6 +327,7 @@ export class Edge {
       this.#events.publish('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.remove(conn);
+    this.#clients.delete(conn);
     this.#metrics.connections.dec();
     this.#metrics.disconnects.inc({ reason });
   }

@@ -280,6 +280,13 @@ export function edgeOptions(config: EdgeConfig, nodeId: string) {
     nodeId,
     maxConnections: config.maxConnections,
     allowedOrigins: config.allowedOrigins,
+    perClient: {
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxUnauthenticatedPerIp: config.maxUnauthenticatedPerIp,
+      upgradeRatePerIp: config.upgradeRatePerIp,
+      upgradeBurstPerIp: config.upgradeBurstPerIp,
+      trustedProxies: config.trustedProxies,
+    },
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
     maxFrameBytes: config.maxFrameBytes,

@@ -95,6 +95,36 @@ export const SETTINGS = {
     'open WebSocket connections per edge; more get HTTP 503',
     wholeNumber(1, 1_000_000),
   ),
+  maxConnectionsPerIp: setting(
+    'SB_MAX_CONNECTIONS_PER_IP',
+    0,
+    'open WebSocket connections per client IP and edge; more get HTTP 429 (0 = no limit)',
+    wholeNumber(0, 1_000_000),
+  ),
+  maxUnauthenticatedPerIp: setting(
+    'SB_MAX_UNAUTHENTICATED_PER_IP',
+    100,
+    'connections per client IP and edge that have not sent a valid connect yet; more get HTTP 429 (0 = no limit)',
+    wholeNumber(0, 1_000_000),
+  ),
+  upgradeRatePerIp: setting(
+    'SB_UPGRADE_RATE_PER_IP',
+    0,
+    'WebSocket upgrades per second per client IP and edge; more get HTTP 429 with Retry-After (0 = no limit)',
+    wholeNumber(0, 100_000),
+  ),
+  upgradeBurstPerIp: setting(
+    'SB_UPGRADE_BURST_PER_IP',
+    20,
+    'upgrades a client IP may make at once above SB_UPGRADE_RATE_PER_IP',
+    wholeNumber(1, 100_000),
+  ),
+  trustedProxies: setting(
+    'SB_TRUSTED_PROXIES',
+    [],
+    'IPs or CIDRs of proxies whose X-Forwarded-For gives the client IP, comma-separated (others are ignored)',
+    list,
+  ),
   allowedOrigins: setting(
     'SB_ALLOWED_ORIGINS',
     ['*'],
