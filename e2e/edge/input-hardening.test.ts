@@ -64,3 +64,27 @@ describe.each<BackendKind>(['memory', 'nats+redis'])('input hardening (%s)', (ba
     expect((await other.request({ op: 'connect', token: prefix })).error?.code).toBe(ErrorCode.TokenInvalid);
   });
 });
+
+describe('tokens without exp (SB_JWT_REQUIRE_EXP)', () => {
+  const noExp = (secret: string) => jwt.sign({ sub: 'forever' }, secret);
+  async function connectCode(sb: TestSwitchboard, token: string) {
+    const socket = await openSocket(sb.wsUrl);
+    const reply = await socket.request({ op: 'connect', token });
+    socket.close();
+    return reply.error?.code ?? 0;
+  }
+
+  it('refuses them by default in production, accepts them in development or when turned off', async () => {
+    const production = await startSwitchboard({ config: { env: 'production' } });
+    const optedOut = await startSwitchboard({ config: { env: 'production', jwtRequireExp: false } });
+    const development = await startSwitchboard();
+    try {
+      expect(await connectCode(production, noExp(production.secret))).toBe(ErrorCode.TokenInvalid);
+      expect(await connectCode(production, production.token('bounded'))).toBe(0);
+      expect(await connectCode(optedOut, noExp(optedOut.secret))).toBe(0);
+      expect(await connectCode(development, noExp(development.secret))).toBe(0);
+    } finally {
+      await Promise.all([production.stop(), optedOut.stop(), development.stop()]);
+    }
+  });
+});
