@@ -92,6 +92,8 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       SB_GRPC_HOST: HOST,
       SB_GRPC_PORT: String(grpcPort),
       SB_MAX_CONNECTIONS: '1000000',
+      // Every bench client comes from one address: per-IP limits would measure themselves.
+      SB_MAX_UNAUTHENTICATED_PER_IP: '0',
       SB_USER_PUBLISH_RATE: '0',
       SB_CONNECTION_RATE: '100000',
       SB_CONNECTION_BURST: '100000',

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { mintToken } from '@switchboard/auth';
+import { CloseCode } from '@switchboard/protocol';
 import { GrpcServerClient } from '@switchboard/server-sdk';
 import { NatsServerClient } from '@switchboard/server-sdk/nats';
-import { type Cluster, openSocket, startCluster } from '@switchboard/testing';
+import { CLUSTER_SECRET, type Cluster, openSocket, startCluster } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -96,6 +98,29 @@ describe('the api service in a cluster (2 edges, NATS, Redis)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(bystander.socket.isOpen()).toBe(true);
     bystander.socket.close();
+  });
+
+  it('RevokeToken and RevokeUser close the holders on both edges with 4501 within a second', async () => {
+    const token = mintToken(CLUSTER_SECRET, { user: 'oscar', jti: 'cluster-jti-1', ttlS: 600 });
+    const holders = [];
+    for (const edge of [0, 1]) {
+      const socket = await openSocket(cluster.edgeUrls[edge]!);
+      await socket.call({ op: 'connect', token });
+      holders.push(socket);
+    }
+    const otherToken = await onEdge(1, 'oscar');
+    let started = Date.now();
+    await api.revokeToken({ jti: 'cluster-jti-1' });
+    for (const socket of holders) expect((await socket.closed).code).toBe(CloseCode.Forbidden);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(otherToken.socket.isOpen()).toBe(true);
+
+    const users = [await onEdge(0, 'olga'), await onEdge(1, 'olga')];
+    started = Date.now();
+    await api.revokeUser({ user: 'olga' });
+    for (const u of users) expect((await u.socket.closed).code).toBe(CloseCode.Forbidden);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    otherToken.socket.close();
   });
 
   it('Disconnect by connection id finds it on whichever edge holds it', async () => {

@@ -143,6 +143,30 @@ describe('switchboard CLI against the embedded server', { timeout: 60_000 }, () 
     expect((await kicked.closed).code).toBe(CloseCode.Kicked);
   });
 
+  it('revoke --jti / --user closes the holders with 4501; usage errors exit 2', async () => {
+    const minted = await run(['token', '--user', 'frank', '--rooms', '*', '--jti', 'cli-jti-1', '--json']);
+    const { token } = JSON.parse(minted.stdout) as { token: string };
+    const frank = await connectSocket(sb.wsUrl, token);
+    const out = await run(['revoke', '--jti', 'cli-jti-1', '--json']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ ok: true, jti: 'cli-jti-1', until: expect.any(Number) });
+    expect((await frank.closed).code).toBe(CloseCode.Forbidden);
+    const gina = await connectSocket(sb.wsUrl, sb.token('gina'));
+    const byUser = await run([
+      'revoke',
+      '--user',
+      'gina',
+      '--before',
+      new Date(Date.now() + 1000).toISOString(),
+    ]);
+    expect(byUser.code).toBe(0);
+    expect(byUser.stdout).toMatch(/^tokens of gina issued before .* revoked\n$/);
+    expect((await gina.closed).code).toBe(CloseCode.Forbidden);
+    expect((await run(['revoke'])).code).toBe(2);
+    expect((await run(['revoke', '--jti', 'x', '--user', 'y'])).code).toBe(2);
+    expect((await run(['revoke', '--user', 'y', '--before', 'not-a-date'])).code).toBe(2);
+  });
+
   it('errors: bad key (4), unreachable (3), refused request (1), usage (2), JSON errors on stderr', async () => {
     const [badKey, unreachable, badRoom, usage, badJson, missing, jsonErr, tailDown] = await Promise.all([
       run(['rooms'], { SWITCHBOARD_API_KEY: 'wrong' }),

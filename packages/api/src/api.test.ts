@@ -8,7 +8,7 @@ import {
   Subjects,
   TimeoutError,
 } from '@switchboard/bus';
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, MAX_JSON_DEPTH } from '@switchboard/protocol';
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth.js';
 import {
@@ -139,6 +139,32 @@ describe('shared schemas and wire conversion', () => {
     expect(parseDataJson('')).toBeNull();
     expect(() => parseDataJson('{')).toThrow(/not valid JSON/);
     expect(() => parseDataJson(JSON.stringify('x'.repeat(70_000)))).toThrow(/larger than/);
+  });
+});
+
+describe('nesting depth', () => {
+  it('answers BadRequest (INVALID_ARGUMENT) for data nested deeper than MAX_JSON_DEPTH, before parsing', () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    expect(parseDataJson(deep(MAX_JSON_DEPTH))).toBeDefined();
+    for (const text of [deep(MAX_JSON_DEPTH + 1), deep(30_000)]) {
+      const error = (() => {
+        try {
+          parseDataJson(text);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(SwitchboardApiError);
+      expect((error as SwitchboardApiError).code).toBe(ErrorCode.BadRequest);
+      expect((error as SwitchboardApiError).grpcStatus).toBe(GrpcStatus.INVALID_ARGUMENT);
+    }
+  });
+
+  it('refuses in-memory data nested too deeply in the shared publish schema', () => {
+    let data: unknown = 1;
+    for (let i = 0; i < 20_000; i++) data = { a: data };
+    expect(() => validate(publishSchema, { room: 'a', event: 'x', data })).toThrow(/nests deeper/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { AuthRpc } from '@switchboard/auth/rpc';
 import {
   type Bus,
   type ControlMessage,
@@ -33,9 +34,15 @@ import {
   type PublishToUserInput,
   publishSchema,
   publishToUserSchema,
+  type RevokeTokenInput,
+  type RevokeTokenResult,
+  type RevokeUserInput,
+  type RevokeUserResult,
   ROOMS_LIMIT_DEFAULT,
   type RoomsInput,
   type RoomsPage,
+  revokeTokenSchema,
+  revokeUserSchema,
   roomOnlySchema,
   roomsSchema,
   type SubscribeInput,
@@ -138,6 +145,31 @@ export class ApiCore {
   async unsubscribe(input: SubscribeInput): Promise<void> {
     const req = validate(subscribeSchema, input);
     await this.#control(Subjects.controlUser(req.user), { action: 'unsubscribe', room: req.room });
+  }
+
+  /**
+   * Revokes one token (by `jti`): the auth service stores it, then every edge closes the
+   * connections holding it with 4501. Answered once stored and announced.
+   */
+  async revokeToken(input: RevokeTokenInput, options?: CallOptions): Promise<RevokeTokenResult> {
+    const req = validate(revokeTokenSchema, input);
+    const reply = await this.#call(
+      AuthRpc.revokeToken,
+      { jti: req.jti, ...(req.until !== undefined ? { untilMs: req.until } : {}) },
+      options,
+    );
+    return { until: reply.untilMs };
+  }
+
+  /** Revokes every token of a user issued before `issuedBefore` (default now); see `revokeToken`. */
+  async revokeUser(input: RevokeUserInput, options?: CallOptions): Promise<RevokeUserResult> {
+    const req = validate(revokeUserSchema, input);
+    const reply = await this.#call(
+      AuthRpc.revokeUser,
+      { user: req.user, ...(req.issuedBefore !== undefined ? { issuedBeforeMs: req.issuedBefore } : {}) },
+      options,
+    );
+    return { issuedBefore: reply.issuedBeforeMs };
   }
 
   async rooms(input: RoomsInput = {}, options?: CallOptions): Promise<RoomsPage> {

@@ -78,6 +78,17 @@ export const disconnectSchema = v.pipe(
 
 export const subscribeSchema = v.object({ user, room });
 
+const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+/** RevokeToken: `until` is when the revocation may be forgotten (the token's own expiry, ms). */
+export const revokeTokenSchema = v.object({
+  jti: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(256, 'is too long')),
+  until: v.optional(epochMs),
+});
+
+/** RevokeUser: tokens of `user` issued before `issuedBefore` (ms; default now) are revoked. */
+export const revokeUserSchema = v.object({ user, issuedBefore: v.optional(epochMs) });
+
 export const roomsSchema = v.object({
   cursor: v.optional(v.pipe(v.string(), v.maxLength(128))),
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(ROOMS_LIMIT_MAX))),
@@ -98,6 +109,16 @@ export type HistoryInput = v.InferInput<typeof historySchema>;
 export type DisconnectInput = v.InferInput<typeof disconnectSchema>;
 export type SubscribeInput = v.InferInput<typeof subscribeSchema>;
 export type RoomsInput = v.InferInput<typeof roomsSchema>;
+export type RevokeTokenInput = v.InferInput<typeof revokeTokenSchema>;
+export type RevokeUserInput = v.InferInput<typeof revokeUserSchema>;
+export interface RevokeTokenResult {
+  /** The revocation is remembered until then (ms since epoch). */
+  until: number;
+}
+export interface RevokeUserResult {
+  /** Tokens issued before this time (ms since epoch) are revoked. */
+  issuedBefore: number;
+}
 
 export interface PublishResult {
   offset: number;

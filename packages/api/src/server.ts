@@ -125,6 +125,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       toWire.rooms(await core.rooms(fromWire.rooms(m), { timeoutMs })),
     ),
     Info: unary<Wire.InfoRequest__Output, Wire.InfoReply>('Info', () => toWire.info(core.info())),
+    RevokeToken: unary<Wire.RevokeTokenRequest__Output, Wire.RevokeTokenReply>(
+      'RevokeToken',
+      async (m, timeoutMs) =>
+        toWire.revokeToken(await core.revokeToken(fromWire.revokeToken(m), { timeoutMs })),
+    ),
+    RevokeUser: unary<Wire.RevokeUserRequest__Output, Wire.RevokeUserReply>(
+      'RevokeUser',
+      async (m, timeoutMs) => toWire.revokeUser(await core.revokeUser(fromWire.revokeUser(m), { timeoutMs })),
+    ),
   };
 
   const status = (): 'SERVING' | 'NOT_SERVING' => {

@@ -1,4 +1,10 @@
-import { ErrorCode, type JsonObject, type JsonValue } from '@switchboard/protocol';
+import {
+  ErrorCode,
+  type JsonObject,
+  type JsonValue,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
+} from '@switchboard/protocol';
 import { SwitchboardApiError } from './errors.js';
 import type * as Wire from './proto-messages.js';
 import {
@@ -14,6 +20,10 @@ import {
   type PublishInput,
   type PublishResult,
   type PublishToUserInput,
+  type RevokeTokenInput,
+  type RevokeTokenResult,
+  type RevokeUserInput,
+  type RevokeUserResult,
   type RoomsInput,
   type RoomsPage,
   type SubscribeInput,
@@ -36,6 +46,13 @@ export function parseDataJson(text: string | undefined, field = 'data_json'): Js
   if (text === undefined || text === '') return null;
   if (Buffer.byteLength(text) > MAX_DATA_BYTES) {
     throw new SwitchboardApiError(ErrorCode.TooLarge, `"${field}" is larger than ${MAX_DATA_BYTES} bytes`);
+  }
+  // Before JSON.parse: nothing recursive may see a value nested deeper than the limit.
+  if (jsonDepthExceeds(text)) {
+    throw new SwitchboardApiError(
+      ErrorCode.BadRequest,
+      `"${field}" nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   }
   try {
     return JSON.parse(text) as JsonValue;
@@ -86,6 +103,14 @@ export const fromWire = {
     ...withOpt('cursor', opt(m.cursor)),
     ...withOpt('limit', opt(m.limit)),
   }),
+  revokeToken: (m: Wire.RevokeTokenRequest__Output): RevokeTokenInput => ({
+    jti: m.jti,
+    ...withOpt('until', opt(m.untilMs)),
+  }),
+  revokeUser: (m: Wire.RevokeUserRequest__Output): RevokeUserInput => ({
+    user: m.user,
+    ...withOpt('issuedBefore', opt(m.issuedBeforeMs)),
+  }),
 };
 
 export const toWire = {
@@ -133,6 +158,8 @@ export const toWire = {
   }),
   rooms: (page: RoomsPage): Wire.RoomsReply => ({ rooms: page.rooms, nextCursor: page.nextCursor ?? '' }),
   info: (info: InfoResult): Wire.InfoReply => info,
+  revokeToken: (r: RevokeTokenResult): Wire.RevokeTokenReply => ({ untilMs: r.until }),
+  revokeUser: (r: RevokeUserResult): Wire.RevokeUserReply => ({ issuedBeforeMs: r.issuedBefore }),
 };
 
 // ---- client side: API input → proto request, proto reply → API result ------------------------
@@ -171,6 +198,11 @@ export const requestToWire = {
   }),
   subscribe: (i: SubscribeInput): Wire.SubscribeRequest => ({ user: i.user, room: i.room }),
   rooms: (i: RoomsInput): Wire.RoomsRequest => ({ cursor: i.cursor ?? '', limit: i.limit ?? 0 }),
+  revokeToken: (i: RevokeTokenInput): Wire.RevokeTokenRequest => ({ jti: i.jti, untilMs: i.until ?? 0 }),
+  revokeUser: (i: RevokeUserInput): Wire.RevokeUserRequest => ({
+    user: i.user,
+    issuedBeforeMs: i.issuedBefore ?? 0,
+  }),
 };
 
 export const replyFromWire = {
@@ -218,6 +250,10 @@ export const replyFromWire = {
     })),
     connections: m.connections,
     answeredBy: m.answeredBy,
+  }),
+  revokeToken: (m: Wire.RevokeTokenReply__Output): RevokeTokenResult => ({ until: Number(m.untilMs) }),
+  revokeUser: (m: Wire.RevokeUserReply__Output): RevokeUserResult => ({
+    issuedBefore: Number(m.issuedBeforeMs),
   }),
 };
 

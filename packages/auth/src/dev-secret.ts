@@ -6,10 +6,17 @@ export interface JwtKeySettings {
   env: 'development' | 'production';
   jwtSecrets: string[];
   jwtPublicKeyFiles: string[];
+  jwtJwksUrls?: string[];
 }
 
 /** The JWT secrets in force: the configured ones, or the dev secret in development. */
 export function effectiveJwtSecrets(config: JwtKeySettings): string[] {
-  if (config.jwtSecrets.length > 0 || config.jwtPublicKeyFiles.length > 0) return config.jwtSecrets;
+  if (
+    config.jwtSecrets.length > 0 ||
+    config.jwtPublicKeyFiles.length > 0 ||
+    (config.jwtJwksUrls?.length ?? 0) > 0
+  ) {
+    return config.jwtSecrets;
+  }
   return config.env === 'development' ? [DEV_JWT_SECRET] : [];
 }

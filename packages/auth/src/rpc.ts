@@ -29,6 +29,9 @@ export const identitySchema = v.object({
   jti: v.optional(v.string()),
 });
 
+const revokedUser = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
+const timeMs = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
 export const AuthRpc = {
   /** A token in, its identity out (or a token error code). */
   verify: rpcDescriptor({
@@ -36,5 +39,28 @@ export const AuthRpc = {
     queue: QueueGroups.auth,
     request: v.object({ token: v.pipe(v.string(), v.maxLength(8192)) }),
     reply: identitySchema,
+  }),
+  /**
+   * Revokes one token by `jti`, remembered until `untilMs` (the token's own expiry; default: as
+   * long as a user-wide revocation). Open connections holding it are closed with 4501.
+   */
+  revokeToken: rpcDescriptor({
+    subject: Subjects.authRevokeToken,
+    queue: QueueGroups.auth,
+    request: v.object({
+      jti: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(256, 'is too long')),
+      untilMs: v.optional(timeMs),
+    }),
+    reply: v.object({ untilMs: v.number() }),
+  }),
+  /**
+   * Revokes every token of `user` issued before `issuedBeforeMs` (default: now), and tokens
+   * without `iat`. Open connections holding one are closed with 4501.
+   */
+  revokeUser: rpcDescriptor({
+    subject: Subjects.authRevokeUser,
+    queue: QueueGroups.auth,
+    request: v.object({ user: revokedUser, issuedBeforeMs: v.optional(timeMs) }),
+    reply: v.object({ issuedBeforeMs: v.number() }),
   }),
 };

@@ -106,6 +106,62 @@ describe('TokenVerifier', () => {
     expect(await codeOf(withStore.verify(token))).toBe(ErrorCode.TokenRevoked);
   });
 
+  it('answers TokenInvalid (never an internal error) for tokens whose parts are not JSON objects', async () => {
+    const part = (text: string) => Buffer.from(text).toString('base64url');
+    const header = part('{"alg":"HS256","typ":"JWT"}');
+    for (const token of [
+      `${header}.${part('{not json')}.sig`,
+      `${header}.${part('null')}.sig`,
+      `${header}.${part('[1,2]')}.sig`,
+      `${header}.${part('"text"')}.sig`,
+      `${part('{not json')}.${part('{}')}.sig`,
+      `${part('{"alg":42}')}.${part('{"sub":"a"}')}.sig`,
+      `${part('[]')}.${part('{"sub":"a"}')}.sig`,
+      '..',
+      'a.b.c.d',
+    ]) {
+      expect(await codeOf(verifier.verify(token)), token).toBe(ErrorCode.TokenInvalid);
+    }
+  });
+
+  it('refuses subs with characters outside the user id set (* : { } white space)', async () => {
+    for (const sub of ['*', 'al*', 'pat:x', '{user}', 'a b']) {
+      const token = mintToken(SECRET, { user: sub });
+      expect(await codeOf(verifier.verify(token)), sub).toBe(ErrorCode.TokenInvalid);
+    }
+    expect((await verifier.verify(mintToken(SECRET, { user: 'auth0|5f1c.x@y' }))).user).toBe(
+      'auth0|5f1c.x@y',
+    );
+  });
+
+  it('does not name the expected issuer or audience in its errors', async () => {
+    const strict = new TokenVerifier({ secrets: [SECRET], issuer: 'https://id.example', audience: 'sb-aud' });
+    for (const token of [
+      mintToken(SECRET, { user: 'a', issuer: 'https://evil.example', audience: 'sb-aud' }),
+      mintToken(SECRET, { user: 'a', issuer: 'https://id.example', audience: 'other' }),
+    ]) {
+      const error = await strict.verify(token).catch((e: unknown) => e as RemoteError);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect((error as RemoteError).message).not.toMatch(/id\.example|sb-aud/);
+    }
+  });
+
+  it('rejects a token issued in the future beyond the clock tolerance', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = jwt.sign({ sub: 'a', iat: now + 600, exp: now + 1200 }, SECRET, { algorithm: 'HS256' });
+    expect(await codeOf(verifier.verify(future))).toBe(ErrorCode.TokenInvalid);
+    const slightly = jwt.sign({ sub: 'a', iat: now + 2, exp: now + 1200 }, SECRET, { algorithm: 'HS256' });
+    expect((await verifier.verify(slightly)).user).toBe('a');
+  });
+
+  it('refuses tokens without exp when requireExp is set', async () => {
+    const noExp = jwt.sign({ sub: 'a' }, SECRET, { algorithm: 'HS256' });
+    expect((await verifier.verify(noExp)).user).toBe('a');
+    const strict = new TokenVerifier({ secrets: [SECRET], requireExp: true });
+    expect(await codeOf(strict.verify(noExp))).toBe(ErrorCode.TokenInvalid);
+    expect((await strict.verify(mintToken(SECRET, { user: 'a' }))).user).toBe('a');
+  });
+
   it('refuses weak RSA keys and unsupported key types at construction', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
     expect(

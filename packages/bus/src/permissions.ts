@@ -49,9 +49,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
     allowResponses: false,
   },
   auth: {
-    about: 'verifies tokens: the only subscriber of sb.auth.verify, where bearer tokens travel',
-    publish: [],
-    subscribe: ['sb.auth.verify'],
+    about:
+      'verifies tokens: the only subscriber of sb.auth.verify, where bearer tokens travel; stores revocations and announces them to edges',
+    publish: ['sb.control.all'],
+    subscribe: ['sb.auth.verify', 'sb.auth.revoke.token', 'sb.auth.revoke.user'],
     allowResponses: true,
   },
   router: {
@@ -82,6 +83,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
       'sb.presence.list',
       'sb.presence.count',
       'sb.presence.rooms',
+      'sb.auth.revoke.token',
+      'sb.auth.revoke.user',
       'sb.control.user.*',
       'sb.control.all',
       'sb.nodes.api',

@@ -4,6 +4,10 @@
  */
 export const Subjects = {
   authVerify: 'sb.auth.verify',
+  /** Revoke one token by `jti` (the auth service stores it and tells every edge). */
+  authRevokeToken: 'sb.auth.revoke.token',
+  /** Revoke every token of a user issued before a time. */
+  authRevokeUser: 'sb.auth.revoke.user',
   routerPublish: 'sb.router.publish',
   routerJoin: 'sb.router.join',
   routerHistory: 'sb.router.history',
@@ -46,7 +50,13 @@ export const Subjects = {
 export type ControlMessage =
   | { action: 'disconnect'; code: number; reason: string; conn?: string }
   | { action: 'subscribe'; room: string }
-  | { action: 'unsubscribe'; room: string };
+  | { action: 'unsubscribe'; room: string }
+  /**
+   * A token was revoked (on `controlAll`): connections holding it close with 4501. By `jti`,
+   * or by `user` for tokens issued before `issuedBeforeMs` (and tokens without `iat`).
+   */
+  | { action: 'revoke'; jti: string }
+  | { action: 'revoke'; user: string; issuedBeforeMs: number };
 
 /** What `sb.nodes.*` heartbeats carry. */
 export interface NodeHeartbeat {

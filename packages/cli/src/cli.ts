@@ -19,7 +19,7 @@ import { grpcTarget as defaultGrpcTarget, wsUrl as defaultWsUrl } from './target
 const USAGE = `Usage: switchboard <command> [arguments] [flags]
 
 Commands:
-  token --user <id> [--rooms p,…] [--join p,…] [--publish p,…] [--name n] [--ttl s]
+  token --user <id> [--rooms p,…] [--join p,…] [--publish p,…] [--name n] [--ttl s] [--jti id]
                                          mint a development token (HS256)
   publish <room> <event> [<json>]        publish to a room   [--key k] [--from user]
   broadcast <room,room,…> <event> [<json>]
@@ -30,6 +30,9 @@ Commands:
   presence <room> [--stats]              who is in a room (or just the counts)
   history <room>                         stored messages  [--limit n] [--reverse] [--since offset:epoch]
   disconnect (--user id | --conn id)     close connections  [--code 4000-4999] [--reason text]
+  revoke --jti <id> [--until time]       revoke one token (until: its expiry; ms since epoch or ISO date)
+  revoke --user <id> [--before time]     revoke a user's tokens issued before a time (default now)
+                                         open connections holding them are closed with 4501
   subscribe <user> <room>                join every connection of a user to a room
   unsubscribe <user> <room>              remove every connection of a user from a room
   rooms                                  rooms with members  [--limit n] [--cursor c] [--all]
@@ -109,6 +112,9 @@ const OPTIONS = {
   nkeys: { type: 'string' },
   out: { type: 'string' },
   'user-prefix': { type: 'string' },
+  jti: { type: 'string' },
+  until: { type: 'string' },
+  before: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -279,6 +285,7 @@ const COMMANDS: Record<string, Command> = {
       join: [...rooms, ...split(values.join)],
       publish: [...rooms, ...split(values.publish)],
       ...(values.name ? { meta: { name: values.name } } : {}),
+      ...(values.jti ? { jti: values.jti } : {}),
       ttlS: ttl,
     });
     out(token, { token, user: values.user, expiresAt: Date.now() + ttl * 1000 });
@@ -368,6 +375,35 @@ const COMMANDS: Record<string, Command> = {
     });
     const what = conn ? `connection ${conn}` : `every connection of ${user}`;
     ctx.out(`disconnect sent to ${what}`, { ok: true, ...(user ? { user } : {}), ...(conn ? { conn } : {}) });
+    return EXIT.ok;
+  },
+
+  async revoke(ctx) {
+    const { jti, user } = ctx.values;
+    if ((jti === undefined) === (user === undefined))
+      throw new UsageError('revoke needs --jti or --user (one)');
+    if (jti !== undefined) {
+      if (ctx.values.before !== undefined) throw new UsageError('--before goes with --user');
+      const until = ctx.values.until !== undefined ? time(ctx.values.until, '--until') : undefined;
+      const result = await (await ctx.api()).revokeToken({ jti, ...(until !== undefined ? { until } : {}) });
+      ctx.out(`token ${jti} revoked until ${new Date(result.until).toISOString()}`, {
+        ok: true,
+        jti,
+        ...result,
+      });
+      return EXIT.ok;
+    }
+    if (ctx.values.until !== undefined) throw new UsageError('--until goes with --jti');
+    const before = ctx.values.before !== undefined ? time(ctx.values.before, '--before') : undefined;
+    const result = await (await ctx.api()).revokeUser({
+      user: user!,
+      ...(before !== undefined ? { issuedBefore: before } : {}),
+    });
+    ctx.out(`tokens of ${user} issued before ${new Date(result.issuedBefore).toISOString()} revoked`, {
+      ok: true,
+      user,
+      ...result,
+    });
     return EXIT.ok;
   },
 
@@ -550,6 +586,14 @@ function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) <= 0)
     throw new UsageError(`${flag} must be a positive whole number`);
   return Number(text);
+}
+
+/** A moment: ms since epoch, or an ISO 8601 date. */
+function time(text: string, flag: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} must be ms since epoch or an ISO date`);
+  return ms;
 }
 
 function position(text: string): { offset: number; epoch: string } {

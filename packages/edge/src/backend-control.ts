@@ -33,6 +33,9 @@ export class BackendControl {
         case 'subscribe':
           this.#subscribe(conn, message.room);
           break;
+        case 'revoke':
+          // Revocations go to every edge on `sb.control.all`, handled by the edge as a whole.
+          break;
         case 'unsubscribe':
           if (this.#membership.exit(conn, message.room, 'unsubscribed')) {
             this.#writer.push(conn, {

@@ -23,6 +23,13 @@ export function parseControl(
       ...(typeof m['conn'] === 'string' ? { conn: m['conn'] } : {}),
     };
   }
+  if (m['action'] === 'revoke') {
+    if (typeof m['jti'] === 'string') return { action: 'revoke', jti: m['jti'] };
+    if (typeof m['user'] === 'string' && typeof m['issuedBeforeMs'] === 'number') {
+      return { action: 'revoke', user: m['user'], issuedBeforeMs: m['issuedBeforeMs'] };
+    }
+    return undefined;
+  }
   if ((m['action'] === 'subscribe' || m['action'] === 'unsubscribe') && typeof m['room'] === 'string') {
     return isValidRoomName(m['room']) ? { action: m['action'], room: m['room'] } : undefined;
   }

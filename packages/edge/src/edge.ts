@@ -22,6 +22,7 @@ import {
 import type { RouterClient } from '@switchboard/router';
 import type { Logger } from '@switchboard/telemetry';
 import { BackendControl } from './backend-control.js';
+import type { ClientLimitRules, ClientTicket } from './client-limits.js';
 import { CommandRunner } from './commands/runner.js';
 import { Connection, type EdgeSocket, type SocketEvents } from './connection.js';
 import { ConnectionDeadlines } from './connection-deadlines.js';
@@ -36,6 +37,7 @@ import { LocalUsers } from './local-users.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import type { EdgeMetrics } from './metrics.js';
+import { RecentRevocations, type RevokeMessage, revokes } from './revocations.js';
 import { listenToSocket } from './socket-handlers.js';
 import { UpgradeGate } from './upgrade-gate.js';
 
@@ -61,6 +63,8 @@ export interface EdgeOptions {
   presenceRefreshMs: number;
   /** Publish connect, disconnect, join and leave on `sb.events.*`. */
   lifecycleEvents: boolean;
+  /** Per client IP limits (connections, unauthenticated sockets, upgrade rate); off when absent. */
+  perClient?: ClientLimitRules;
 }
 
 export interface EdgeDeps {
@@ -101,6 +105,9 @@ export class Edge {
   /** Where every connection's socket events go (shared, like the socket handlers). */
   readonly #socketEvents: SocketEvents;
   readonly #limits: Limits;
+  readonly #revocations = new RecentRevocations();
+  /** Each connection's client-IP ticket (when per-client limits are on), until cleanup. */
+  readonly #clients = new Map<Connection, ClientTicket>();
   #draining = false;
   #stopWatchingBus: (() => void) | undefined;
   #controlSub: Subscription | undefined;
@@ -121,10 +128,14 @@ export class Edge {
       auth: deps.auth,
       metrics: deps.metrics,
       log: deps.log,
-      rules: { allowedOrigins: o.allowedOrigins, maxConnections: o.maxConnections },
+      rules: {
+        allowedOrigins: o.allowedOrigins,
+        maxConnections: o.maxConnections,
+        ...(o.perClient ? { perClient: o.perClient } : {}),
+      },
       maxFrameBytes: o.maxFrameBytes,
       load: () => ({ draining: this.#draining, connections: this.#connections.size }),
-      accept: (ws, raw, identity) => this.#accept(ws, raw, identity),
+      accept: (ws, raw, identity, client) => this.#accept(ws, raw, identity, client),
     });
     this.#writer = new ConnectionWriter({
       metrics: deps.metrics,
@@ -217,6 +228,10 @@ export class Edge {
     this.#controlSub = this.#deps.bus.subscribe(Subjects.controlAll, (msg) => {
       const message = parseControl(msg.data, msg.headers);
       if (!message) return;
+      if (message.action === 'revoke') {
+        this.#revoke(message);
+        return;
+      }
       const target =
         message.action === 'disconnect' && message.conn ? this.#connections.byId(message.conn) : undefined;
       if (target) this.#control.apply([target], message);
@@ -255,9 +270,15 @@ export class Edge {
 
   // ---- a connection's life ------------------------------------------------------------------
 
-  #accept(ws: EdgeSocket, raw: Duplex, identity: Identity | undefined): void {
+  #accept(
+    ws: EdgeSocket,
+    raw: Duplex,
+    identity: Identity | undefined,
+    client: ClientTicket | undefined,
+  ): void {
     const conn = new Connection(randomId(12), ws, raw, this.#socketEvents, this.#options.connectionBurst);
     this.#connections.add(conn);
+    if (client) this.#clients.set(conn, client);
     this.#metrics.connections.inc();
     listenToSocket(ws);
     if (identity) this.#open(conn, identity, true);
@@ -266,9 +287,22 @@ export class Edge {
 
   #open(conn: Connection, identity: Identity, onUpgrade = false, held = false): void {
     conn.open(identity, onUpgrade);
+    this.#clients.get(conn)?.authenticate();
     this.#deadlines.armExpiry(conn);
     this.#users.add(identity.user, conn, held);
     this.#events.publish('connect', conn);
+    if (this.#revocations.covers(identity)) this.#writer.close(conn, CloseCode.Forbidden, 'token revoked');
+  }
+
+  /** A token was revoked: every connection here holding it closes with 4501 (do not reconnect). */
+  #revoke(message: RevokeMessage): void {
+    this.#revocations.add(message);
+    for (const conn of [...this.#connections]) {
+      const identity = conn.identity;
+      if (conn.isOpen && identity && revokes(message, identity)) {
+        this.#writer.close(conn, CloseCode.Forbidden, 'token revoked');
+      }
+    }
   }
 
   #connectResult(conn: Connection): ConnectResult {
@@ -301,6 +335,7 @@ export class Edge {
       this.#events.publish('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.remove(conn);
+    this.#clients.delete(conn);
     this.#metrics.connections.dec();
     this.#metrics.disconnects.inc({ reason });
   }

@@ -4,6 +4,7 @@ import type { AuthClient, Identity } from '@switchboard/auth';
 import { ErrorCode, errorName, SUBPROTOCOL } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { WebSocketServer } from 'ws';
+import { type ClientLimitRules, ClientLimits, type ClientTicket } from './client-limits.js';
 import { EdgeSocket } from './connection.js';
 import { errorBody } from './frames.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -13,6 +14,8 @@ export interface UpgradeRules {
   /** `*` allows any Origin. Requests without an Origin (non-browser clients) are always allowed. */
   allowedOrigins: readonly string[];
   maxConnections: number;
+  /** Per client IP limits (off when absent). */
+  perClient?: ClientLimitRules;
 }
 
 /** What the gate needs to know about the edge at the moment a request comes in. */
@@ -57,14 +60,22 @@ export function bearerToken(authorization: string | undefined): BearerToken {
 }
 
 /** The HTTP response that refuses an upgrade: status, JSON error body, Retry-After when temporary. */
-export function refusalResponse(status: number, message: string, code?: number): string {
-  const body = JSON.stringify({
-    error: { code: code ?? (status === 503 ? ErrorCode.Unavailable : ErrorCode.Forbidden), message },
-  });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Error';
+export function refusalResponse(
+  status: number,
+  message: string,
+  code?: number,
+  retryAfterS?: number,
+): string {
+  const defaultCode =
+    status === 503 ? ErrorCode.Unavailable : status === 429 ? ErrorCode.RateLimited : ErrorCode.Forbidden;
+  const body = JSON.stringify({ error: { code: code ?? defaultCode, message } });
+  const reason =
+    { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ??
+    'Error';
+  const retryAfter = retryAfterS ?? (status === 503 ? 5 : undefined);
   return (
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-    `${status === 503 ? 'Retry-After: 5\r\n' : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    `${retryAfter !== undefined ? `Retry-After: ${retryAfter}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 
@@ -80,7 +91,7 @@ export interface UpgradeGateDeps {
   maxFrameBytes: number;
   load(): EdgeLoad;
   /** A completed upgrade; `identity` when the request carried a valid bearer token. */
-  accept(ws: EdgeSocket, raw: Duplex, identity: Identity | undefined): void;
+  accept(ws: EdgeSocket, raw: Duplex, identity: Identity | undefined, client: ClientTicket | undefined): void;
 }
 
 /**
@@ -90,11 +101,13 @@ export interface UpgradeGateDeps {
 export class UpgradeGate {
   readonly #deps: UpgradeGateDeps;
   readonly #wss: WebSocketServer;
+  readonly #clients: ClientLimits | undefined;
   /** Upgrades waiting for their token's verification: they count against the connection limit. */
   #pendingUpgrades = 0;
 
   constructor(deps: UpgradeGateDeps) {
     this.#deps = deps;
+    this.#clients = deps.rules.perClient ? new ClientLimits(deps.rules.perClient) : undefined;
     this.#wss = new WebSocketServer({
       noServer: true,
       WebSocket: EdgeSocket,
@@ -117,15 +130,27 @@ export class UpgradeGate {
       return;
     }
     const bearer = bearerToken(req.headers.authorization);
-    if (bearer.kind === 'none') {
-      this.#complete(req, socket, head, undefined);
-      return;
-    }
     if (bearer.kind === 'malformed') {
       this.#refuse(socket, 401, 'auth', 'Authorization must be "Bearer <token>"');
       return;
     }
-    this.#upgradeWithToken(req, socket, head, bearer.token);
+    let client: ClientTicket | undefined;
+    if (this.#clients) {
+      const ip = this.#clients.clientIp(req);
+      // A bearer upgrade is verified before it completes: it never sits unauthenticated.
+      const authenticated = bearer.kind === 'token';
+      const limited = this.#clients.refusal(ip, authenticated, Date.now());
+      if (limited) {
+        this.#refuse(socket, limited.status, limited.result, limited.message, undefined, limited.retryAfterS);
+        return;
+      }
+      client = this.#clients.track(ip, socket, authenticated);
+    }
+    if (bearer.kind === 'none') {
+      this.#complete(req, socket, head, undefined, client);
+      return;
+    }
+    this.#upgradeWithToken(req, socket, head, bearer.token, client);
   }
 
   /** Stops the WebSocket server (open sockets are closed by the edge). */
@@ -133,12 +158,18 @@ export class UpgradeGate {
     this.#wss.close();
   }
 
-  #upgradeWithToken(req: IncomingMessage, socket: Duplex, head: Buffer, token: string): void {
+  #upgradeWithToken(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    token: string,
+    client: ClientTicket | undefined,
+  ): void {
     this.#pendingUpgrades++;
     this.#deps.auth.verify(token).then(
       (identity) => {
         this.#pendingUpgrades--;
-        this.#complete(req, socket, head, identity);
+        this.#complete(req, socket, head, identity, client);
       },
       (error: unknown) => {
         this.#pendingUpgrades--;
@@ -149,17 +180,30 @@ export class UpgradeGate {
     );
   }
 
-  #complete(req: IncomingMessage, socket: Duplex, head: Buffer, identity: Identity | undefined): void {
+  #complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    identity: Identity | undefined,
+    client: ClientTicket | undefined,
+  ): void {
     if (socket.destroyed) return;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#deps.metrics.upgrades.inc({ result: 'accepted' });
-      this.#deps.accept(ws as EdgeSocket, socket, identity);
+      this.#deps.accept(ws as EdgeSocket, socket, identity, client);
     });
   }
 
-  #refuse(socket: Duplex, status: number, result: string, message: string, code?: number): void {
+  #refuse(
+    socket: Duplex,
+    status: number,
+    result: string,
+    message: string,
+    code?: number,
+    retryAfterS?: number,
+  ): void {
     this.#deps.log.debug({ status, result, code, reason: message }, 'upgrade refused');
     this.#deps.metrics.upgrades.inc({ result: `rejected_${result}` });
-    socket.end(refusalResponse(status, message, code));
+    socket.end(refusalResponse(status, message, code, retryAfterS));
   }
 }

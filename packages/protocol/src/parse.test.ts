@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloseCode, closeReason, ErrorCode, errorName, isTemporaryError, shouldReconnect } from './codes.js';
+import { MAX_JSON_DEPTH } from './json-depth.js';
 import { parseClientFrame } from './parse.js';
 
 describe('parseClientFrame', () => {
@@ -32,6 +33,17 @@ describe('parseClientFrame', () => {
       code: ErrorCode.BadRequest,
       id: undefined,
     });
+  });
+
+  it('rejects a frame nested deeper than MAX_JSON_DEPTH with bad_request, before parsing it', () => {
+    const deep = (n: number) =>
+      `{"op":"publish","id":9,"room":"r","event":"e","data":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(parseClientFrame(deep(MAX_JSON_DEPTH - 1))).toMatchObject({ ok: true });
+    expect(parseClientFrame(deep(MAX_JSON_DEPTH))).toMatchObject({ ok: false, code: ErrorCode.BadRequest });
+    expect(parseClientFrame(deep(20_000))).toMatchObject({ ok: false, code: ErrorCode.BadRequest });
+    // Brackets inside strings do not count.
+    const quoted = `{"op":"publish","room":"r","event":"e","data":"${'[{'.repeat(500)}\\"["}`;
+    expect(parseClientFrame(quoted)).toMatchObject({ ok: true });
   });
 
   it('rejects non-objects', () => {

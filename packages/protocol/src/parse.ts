@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ErrorCode } from './codes.js';
 import type { ClientCommand, JsonValue } from './frames.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { HISTORY_LIMIT_MAX } from './limits.js';
 import { roomNameSchema } from './rooms.js';
 
@@ -53,6 +54,15 @@ export type ParseOutcome =
  * checked: everything after it works with typed commands.
  */
 export function parseClientFrame(text: string): ParseOutcome {
+  // Before JSON.parse: nothing recursive may see a document nested deeper than the limit.
+  if (jsonDepthExceeds(text)) {
+    return {
+      ok: false,
+      id: undefined,
+      code: ErrorCode.BadRequest,
+      message: `frame nests deeper than ${MAX_JSON_DEPTH} levels`,
+    };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -20,4 +20,16 @@ describe('room patterns', () => {
     expect(anyPatternMatches(['x', 'y:*'], 'y:1')).toBe(true);
     expect(anyPatternMatches([], 'y:1')).toBe(false);
   });
+
+  it('expands {user} literally: a user id with * matches only itself', () => {
+    expect(roomPatternMatches('dm:{user}', 'dm:alice', '*')).toBe(false);
+    expect(roomPatternMatches('dm:{user}', 'dm:alice', 'al*')).toBe(false);
+    expect(roomPatternMatches('dm:{user}', 'dm:*', '*')).toBe(true);
+    expect(roomPatternMatches('dm:{user}:*', 'dm:bob:x', '*')).toBe(false);
+    expect(roomPatternMatches('dm:{user}:*', 'dm:*:x', '*')).toBe(true);
+    expect(roomPatternMatches('{user}*', 'alice', 'al*')).toBe(false);
+    expect(roomPatternMatches('{user}*', 'al*ice', 'al*')).toBe(true);
+    expect(roomPatternMatches('dm:{user}:*', 'dm:a.b:x', 'a.b')).toBe(true);
+    expect(roomPatternMatches('dm:{user}:*', 'dm:axb:x', 'a.b')).toBe(false);
+  });
 });

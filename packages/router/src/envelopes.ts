@@ -1,4 +1,4 @@
-import { roomNameSchema } from '@switchboard/protocol';
+import { MAX_JSON_DEPTH, roomNameSchema, valueDepthExceeds } from '@switchboard/protocol';
 import * as v from 'valibot';
 
 /**
@@ -15,7 +15,14 @@ export const event = v.pipe(
 );
 export const user = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
 export const key = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(128, 'is too long'));
-export const data = v.optional(v.unknown(), null);
+/** Any JSON value, nested at most `MAX_JSON_DEPTH` levels (checked without recursion). */
+export const data = v.optional(
+  v.pipe(
+    v.unknown(),
+    v.check((value) => !valueDepthExceeds(value), `nests deeper than ${MAX_JSON_DEPTH} levels`),
+  ),
+  null,
+);
 
 /** `sb.api.publish`: publish to a room; `from` is shown as the sender (default `@server`). */
 export const apiPublishEnvelope = v.object({

@@ -100,6 +100,15 @@ describe('router service', () => {
       expect(deliveries).toHaveLength(1);
     });
 
+    it('scopes idempotency keys per user unambiguously (user "pat" + "x:k1" ≠ user "pat:x" + "k1")', async () => {
+      const deliveries = env.received(Subjects.room('chat:lobby'));
+      const first = await env.rpc.call(RouterRpc.publish, { ...publish, user: 'pat', key: 'x:k1' });
+      const second = await env.rpc.call(RouterRpc.publish, { ...publish, user: 'pat:x', key: 'k1' });
+      expect(second.duplicate).toBeUndefined();
+      expect(second.offset).toBe(first.offset + 1);
+      expect(deliveries).toHaveLength(2);
+    });
+
     it('rate limits a user across calls (RateLimited with retryAfterMs)', async () => {
       env.stop();
       env = setup({ userPublishRate: 1, userPublishBurst: 1 });

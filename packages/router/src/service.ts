@@ -75,7 +75,7 @@ export function startRouterService(deps: {
     const appended = await history.append(
       room,
       stored,
-      key !== undefined ? { idempotencyKey: `${from.user}:${key}` } : undefined,
+      key !== undefined ? { idempotencyKey: scopedIdempotencyKey(from.user, key) } : undefined,
     );
     await assertEpochCurrent(room, appended.epoch, started);
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
@@ -200,4 +200,12 @@ export function startRouterService(deps: {
       for (const s of subs) s.unsubscribe();
     },
   };
+}
+
+/**
+ * Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
+ * The user is length-prefixed: `pat` + `x:k1` and `pat:x` + `k1` must not meet.
+ */
+export function scopedIdempotencyKey(user: string, key: string): string {
+  return `${user.length}:${user}:${key}`;
 }

@@ -15,10 +15,16 @@ import {
   type PublishToUserInput,
   publishSchema,
   publishToUserSchema,
+  type RevokeTokenInput,
+  type RevokeTokenResult,
+  type RevokeUserInput,
+  type RevokeUserResult,
   type RoomsInput,
   type RoomsPage,
   replyFromWire,
   requestToWire,
+  revokeTokenSchema,
+  revokeUserSchema,
   roomOnlySchema,
   roomsSchema,
   type SubscribeInput,
@@ -53,6 +59,10 @@ export interface ServerApi {
     options?: CallOptions & { pageSize?: number | undefined },
   ): AsyncGenerator<RoomsPage['rooms'][number]>;
   info(options?: CallOptions): Promise<InfoResult>;
+  /** Revokes one token by `jti`; connections holding it are closed with 4501 on every edge. */
+  revokeToken(input: RevokeTokenInput, options?: CallOptions): Promise<RevokeTokenResult>;
+  /** Revokes every token of a user issued before `issuedBefore` (default now); same effect. */
+  revokeUser(input: RevokeUserInput, options?: CallOptions): Promise<RevokeUserResult>;
   close(): Promise<void>;
 }
 
@@ -135,6 +145,28 @@ export class GrpcServerClient implements ServerApi {
   async subscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {
     const req = validate(subscribeSchema, input);
     await this.#channel.call('Subscribe', requestToWire.subscribe(req), options?.timeoutMs);
+  }
+
+  async revokeToken(input: RevokeTokenInput, options?: CallOptions): Promise<RevokeTokenResult> {
+    const req = validate(revokeTokenSchema, input);
+    return replyFromWire.revokeToken(
+      await this.#channel.call<Wire.RevokeTokenRequest, Wire.RevokeTokenReply__Output>(
+        'RevokeToken',
+        requestToWire.revokeToken(req),
+        options?.timeoutMs,
+      ),
+    );
+  }
+
+  async revokeUser(input: RevokeUserInput, options?: CallOptions): Promise<RevokeUserResult> {
+    const req = validate(revokeUserSchema, input);
+    return replyFromWire.revokeUser(
+      await this.#channel.call<Wire.RevokeUserRequest, Wire.RevokeUserReply__Output>(
+        'RevokeUser',
+        requestToWire.revokeUser(req),
+        options?.timeoutMs,
+      ),
+    );
   }
 
   async unsubscribe(input: SubscribeInput, options?: CallOptions): Promise<void> {

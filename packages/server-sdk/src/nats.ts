@@ -12,6 +12,8 @@ import {
   type InfoResult,
   type PublishInput,
   type PublishToUserInput,
+  type RevokeTokenInput,
+  type RevokeUserInput,
   type RoomsInput,
   type SubscribeInput,
 } from '@switchboard/api';
@@ -100,6 +102,12 @@ export class NatsServerClient implements ServerApi {
   }
   allRooms(options?: CallOptions & { pageSize?: number | undefined }) {
     return pages(this, options);
+  }
+  revokeToken(input: RevokeTokenInput, options?: CallOptions) {
+    return this.#core.revokeToken(input, options);
+  }
+  revokeUser(input: RevokeUserInput, options?: CallOptions) {
+    return this.#core.revokeUser(input, options);
   }
   async info(): Promise<InfoResult> {
     return this.#core.info();

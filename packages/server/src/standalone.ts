@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type ApiServer, apiSettings, DEV_API_KEY, startApiServer } from '@switchboard/api';
-import { AuthClient, effectiveJwtSecrets, startAuthService, TokenVerifier } from '@switchboard/auth';
+import {
+  AuthClient,
+  effectiveJwtSecrets,
+  JwksKeySet,
+  startAuthService,
+  TokenVerifier,
+} from '@switchboard/auth';
 import { type Bus, ConfigError } from '@switchboard/bus';
 import { createEdgeHttpServer, Edge, EdgeMetrics } from '@switchboard/edge';
 import { PresenceClient, startPresenceService } from '@switchboard/presence';
@@ -57,7 +63,11 @@ export async function startStandalone(
     registry,
     readiness: () => {
       const state = edge.ready();
-      const reasons = [...state.reasons, ...backends.problems()];
+      const reasons = [
+        ...state.reasons,
+        ...backends.problems(),
+        ...services.flatMap((service) => service.problems?.() ?? []),
+      ];
       return { ready: reasons.length === 0, reasons: [...new Set(reasons)] };
     },
   });
@@ -176,7 +186,7 @@ export async function startServices(
   config: AuthConfig & RouterConfig & PresenceConfig,
   backends: Backends,
   log: Logger,
-): Promise<Array<{ stop(): void }>> {
+): Promise<Array<{ stop(): void; problems?(): string[] }>> {
   return [
     await startAuthNode(config, backends, log),
     await startRouterNode(config, backends, log),
@@ -189,20 +199,43 @@ export async function startAuthNode(
   config: AuthConfig,
   backends: Backends,
   log: Logger,
-): Promise<{ stop(): void }> {
+): Promise<{ stop(): void; problems(): string[] }> {
+  // One store for checking and for revoking: the memory store is per instance.
+  const revocations = backends.revocations();
+  const jwks =
+    config.jwtJwksUrls.length > 0
+      ? new JwksKeySet({
+          urls: config.jwtJwksUrls,
+          unknownKidCooldownMs: config.jwtJwksCooldownS * 1000,
+          ...(config.jwtJwksCaFile !== undefined ? { ca: readFileSync(config.jwtJwksCaFile, 'utf8') } : {}),
+          log: log.child({ svc: 'auth', part: 'jwks' }),
+        })
+      : undefined;
+  // Failures are retried in the background; readiness says when no key is usable.
+  await jwks?.start();
   const verifier = new TokenVerifier({
     secrets: effectiveJwtSecrets(config),
     publicKeys: readPublicKeys(config.jwtPublicKeyFiles),
+    ...(jwks ? { jwks } : {}),
     ...(config.jwtIssuer !== undefined ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience !== undefined ? { audience: config.jwtAudience } : {}),
     clockToleranceS: config.jwtClockToleranceS,
-    revocations: backends.revocations(),
+    requireExp: config.jwtRequireExp ?? config.env === 'production',
+    revocations,
   });
-  return startAuthService({
+  const service = startAuthService({
     bus: await backends.connectBus('auth'),
     verifier,
     log: log.child({ svc: 'auth' }),
+    revocations: { store: revocations, rememberMs: config.revocationTtlS * 1000 },
   });
+  return {
+    stop() {
+      jwks?.stop();
+      service.stop();
+    },
+    problems: () => jwks?.problems() ?? [],
+  };
 }
 
 /** The router (publish, history, rate limits) on its own bus client. */
@@ -249,6 +282,13 @@ export function edgeOptions(config: EdgeConfig, nodeId: string) {
     nodeId,
     maxConnections: config.maxConnections,
     allowedOrigins: config.allowedOrigins,
+    perClient: {
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxUnauthenticatedPerIp: config.maxUnauthenticatedPerIp,
+      upgradeRatePerIp: config.upgradeRatePerIp,
+      upgradeBurstPerIp: config.upgradeBurstPerIp,
+      trustedProxies: config.trustedProxies,
+    },
     authTimeoutMs: config.authTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
     pongTimeoutMs: config.pongTimeoutMs,

@@ -3,5 +3,5 @@ import { runService, startAuthNode } from '@switchboard/server';
 // The auth service alone (cluster mode). Configuration: see the README.
 await runService('auth', async ({ config, backends, log }) => {
   const service = await startAuthNode(config, backends, log);
-  return { stop: () => service.stop() };
+  return { stop: () => service.stop(), problems: () => service.problems() };
 });

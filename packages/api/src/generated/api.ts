@@ -21,6 +21,10 @@ import type { PublishReply as _switchboard_v1_PublishReply, PublishReply__Output
 import type { PublishRequest as _switchboard_v1_PublishRequest, PublishRequest__Output as _switchboard_v1_PublishRequest__Output } from './switchboard/v1/PublishRequest.js';
 import type { PublishToUserReply as _switchboard_v1_PublishToUserReply, PublishToUserReply__Output as _switchboard_v1_PublishToUserReply__Output } from './switchboard/v1/PublishToUserReply.js';
 import type { PublishToUserRequest as _switchboard_v1_PublishToUserRequest, PublishToUserRequest__Output as _switchboard_v1_PublishToUserRequest__Output } from './switchboard/v1/PublishToUserRequest.js';
+import type { RevokeTokenReply as _switchboard_v1_RevokeTokenReply, RevokeTokenReply__Output as _switchboard_v1_RevokeTokenReply__Output } from './switchboard/v1/RevokeTokenReply.js';
+import type { RevokeTokenRequest as _switchboard_v1_RevokeTokenRequest, RevokeTokenRequest__Output as _switchboard_v1_RevokeTokenRequest__Output } from './switchboard/v1/RevokeTokenRequest.js';
+import type { RevokeUserReply as _switchboard_v1_RevokeUserReply, RevokeUserReply__Output as _switchboard_v1_RevokeUserReply__Output } from './switchboard/v1/RevokeUserReply.js';
+import type { RevokeUserRequest as _switchboard_v1_RevokeUserRequest, RevokeUserRequest__Output as _switchboard_v1_RevokeUserRequest__Output } from './switchboard/v1/RevokeUserRequest.js';
 import type { RoomInfo as _switchboard_v1_RoomInfo, RoomInfo__Output as _switchboard_v1_RoomInfo__Output } from './switchboard/v1/RoomInfo.js';
 import type { RoomsReply as _switchboard_v1_RoomsReply, RoomsReply__Output as _switchboard_v1_RoomsReply__Output } from './switchboard/v1/RoomsReply.js';
 import type { RoomsRequest as _switchboard_v1_RoomsRequest, RoomsRequest__Output as _switchboard_v1_RoomsRequest__Output } from './switchboard/v1/RoomsRequest.js';
@@ -58,6 +62,10 @@ export interface ProtoGrpcType {
       PublishRequest: MessageTypeDefinition<_switchboard_v1_PublishRequest, _switchboard_v1_PublishRequest__Output>
       PublishToUserReply: MessageTypeDefinition<_switchboard_v1_PublishToUserReply, _switchboard_v1_PublishToUserReply__Output>
       PublishToUserRequest: MessageTypeDefinition<_switchboard_v1_PublishToUserRequest, _switchboard_v1_PublishToUserRequest__Output>
+      RevokeTokenReply: MessageTypeDefinition<_switchboard_v1_RevokeTokenReply, _switchboard_v1_RevokeTokenReply__Output>
+      RevokeTokenRequest: MessageTypeDefinition<_switchboard_v1_RevokeTokenRequest, _switchboard_v1_RevokeTokenRequest__Output>
+      RevokeUserReply: MessageTypeDefinition<_switchboard_v1_RevokeUserReply, _switchboard_v1_RevokeUserReply__Output>
+      RevokeUserRequest: MessageTypeDefinition<_switchboard_v1_RevokeUserRequest, _switchboard_v1_RevokeUserRequest__Output>
       RoomInfo: MessageTypeDefinition<_switchboard_v1_RoomInfo, _switchboard_v1_RoomInfo__Output>
       RoomsReply: MessageTypeDefinition<_switchboard_v1_RoomsReply, _switchboard_v1_RoomsReply__Output>
       RoomsRequest: MessageTypeDefinition<_switchboard_v1_RoomsRequest, _switchboard_v1_RoomsRequest__Output>

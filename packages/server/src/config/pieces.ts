@@ -76,6 +76,11 @@ export const edgePiece = piece('edge', [
   'wsHost',
   'wsPort',
   'maxConnections',
+  'maxConnectionsPerIp',
+  'maxUnauthenticatedPerIp',
+  'upgradeRatePerIp',
+  'upgradeBurstPerIp',
+  'trustedProxies',
   'allowedOrigins',
   'authTimeoutMs',
   'pingIntervalMs',
@@ -91,9 +96,14 @@ export const edgePiece = piece('edge', [
 export const tokensPiece = piece('tokens', [
   'jwtSecrets',
   'jwtPublicKeyFiles',
+  'jwtJwksUrls',
+  'jwtJwksCaFile',
+  'jwtJwksCooldownS',
   'jwtIssuer',
   'jwtAudience',
   'jwtClockToleranceS',
+  'jwtRequireExp',
+  'revocationTtlS',
 ]);
 /** Publish limits (the router). */
 export const publishingPiece = piece('publishing', ['userPublishRate', 'userPublishBurst']);

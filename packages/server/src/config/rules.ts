@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEV_API_KEY } from '@switchboard/api/dev-key';
 import { DEV_JWT_SECRET } from '@switchboard/auth';
 import type { ConfigRole, StandaloneConfig } from './roles.js';
@@ -13,7 +14,12 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
   const problems: string[] = [];
   const verifiesTokens = role === 'standalone' || role === 'auth';
   if (config.env === 'production') {
-    if (verifiesTokens && config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
+    if (
+      verifiesTokens &&
+      config.jwtSecrets.length === 0 &&
+      config.jwtPublicKeyFiles.length === 0 &&
+      config.jwtJwksUrls.length === 0
+    ) {
       problems.push(
         'SB_ENV=production needs SB_JWT_SECRETS or SB_JWT_PUBLIC_KEY_FILES (the dev secret is refused)',
       );
@@ -57,6 +63,14 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
     problems.push(
       'SB_GRPC_TLS_CA_FILE (client certificates) needs SB_GRPC_TLS_CERT_FILE and SB_GRPC_TLS_KEY_FILE',
     );
+  }
+  for (const proxy of config.trustedProxies) {
+    const [address = '', prefix] = proxy.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    if (family === 0 || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits))) {
+      problems.push(`SB_TRUSTED_PROXIES: "${proxy}" is not an IP address or CIDR`);
+    }
   }
   if (config.connectionBurst < config.connectionRate / 10) {
     problems.push('SB_CONNECTION_BURST is too small for SB_CONNECTION_RATE: use at least rate/10');

@@ -1,8 +1,10 @@
 import type { LogFormat, LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
+  httpsUrlList,
   list,
   oneOf,
+  optionalBoolean,
   optionalText,
   port,
   text,
@@ -172,6 +174,36 @@ export const SETTINGS = {
     'open WebSocket connections per edge; more get HTTP 503',
     wholeNumber(1, 1_000_000),
   ),
+  maxConnectionsPerIp: setting(
+    'SB_MAX_CONNECTIONS_PER_IP',
+    0,
+    'open WebSocket connections per client IP and edge; more get HTTP 429 (0 = no limit)',
+    wholeNumber(0, 1_000_000),
+  ),
+  maxUnauthenticatedPerIp: setting(
+    'SB_MAX_UNAUTHENTICATED_PER_IP',
+    100,
+    'connections per client IP and edge that have not sent a valid connect yet; more get HTTP 429 (0 = no limit)',
+    wholeNumber(0, 1_000_000),
+  ),
+  upgradeRatePerIp: setting(
+    'SB_UPGRADE_RATE_PER_IP',
+    0,
+    'WebSocket upgrades per second per client IP and edge; more get HTTP 429 with Retry-After (0 = no limit)',
+    wholeNumber(0, 100_000),
+  ),
+  upgradeBurstPerIp: setting(
+    'SB_UPGRADE_BURST_PER_IP',
+    20,
+    'upgrades a client IP may make at once above SB_UPGRADE_RATE_PER_IP',
+    wholeNumber(1, 100_000),
+  ),
+  trustedProxies: setting(
+    'SB_TRUSTED_PROXIES',
+    [],
+    'IPs or CIDRs of proxies whose X-Forwarded-For gives the client IP, comma-separated (others are ignored)',
+    list,
+  ),
   allowedOrigins: setting(
     'SB_ALLOWED_ORIGINS',
     ['*'],
@@ -252,6 +284,24 @@ export const SETTINGS = {
     'PEM files of RS256/ES256 public keys, comma-separated',
     list,
   ),
+  jwtJwksUrls: setting(
+    'SB_JWT_JWKS_URL',
+    [],
+    'JWKS URLs of identity providers (https, comma-separated): keys by kid, cached per Cache-Control',
+    httpsUrlList,
+  ),
+  jwtJwksCaFile: setting(
+    'SB_JWT_JWKS_CA_FILE',
+    undefined,
+    'PEM file of extra CA certificates trusted for the JWKS URLs',
+    optionalText,
+  ),
+  jwtJwksCooldownS: setting(
+    'SB_JWT_JWKS_COOLDOWN_S',
+    30,
+    'a token with an unknown kid re-fetches each JWKS URL at most this often, seconds',
+    wholeNumber(1, 3_600),
+  ),
   jwtIssuer: setting('SB_JWT_ISSUER', undefined, 'required iss claim, when set', optionalText),
   jwtAudience: setting('SB_JWT_AUDIENCE', undefined, 'required aud claim, when set', optionalText),
   jwtClockToleranceS: setting(
@@ -259,6 +309,18 @@ export const SETTINGS = {
     5,
     'clock skew allowed on exp and nbf, seconds',
     wholeNumber(0, 300),
+  ),
+  jwtRequireExp: setting(
+    'SB_JWT_REQUIRE_EXP',
+    undefined,
+    'refuse tokens without exp (empty: true when SB_ENV=production, false in development)',
+    optionalBoolean,
+  ),
+  revocationTtlS: setting(
+    'SB_REVOCATION_TTL_S',
+    86_400,
+    'how long RevokeUser (and RevokeToken without until) is remembered; longer than tokens live',
+    wholeNumber(60, 31_536_000),
   ),
 
   historySize: setting(

@@ -27,6 +27,12 @@ export const boolean: ValueSchema<boolean> = v.pipe(
   v.transform((raw) => raw === 'true' || raw === '1'),
 );
 
+/** `true`/`false`, or blank for "not set" (the setting's default then depends on other settings). */
+export const optionalBoolean: ValueSchema<boolean | undefined> = v.pipe(
+  v.picklist(['true', '1', 'false', '0', ''], 'must be true or false (or empty for the default)'),
+  v.transform((raw) => (raw === '' ? undefined : raw === 'true' || raw === '1')),
+);
+
 /** Comma-separated; blanks dropped. */
 export const list: ValueSchema<string[]> = v.pipe(v.string(), v.transform(splitList));
 
@@ -68,3 +74,20 @@ function splitList(raw: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** Comma-separated HTTPS URLs; blanks dropped. */
+export const httpsUrlList: ValueSchema<string[]> = v.pipe(
+  v.string(),
+  v.transform(splitList),
+  v.check(
+    (parts) =>
+      parts.every((part) => {
+        try {
+          return new URL(part).protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }),
+    'must be https:// URLs, comma-separated',
+  ),
+);

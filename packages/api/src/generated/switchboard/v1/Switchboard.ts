@@ -18,6 +18,10 @@ import type { PublishReply as _switchboard_v1_PublishReply, PublishReply__Output
 import type { PublishRequest as _switchboard_v1_PublishRequest, PublishRequest__Output as _switchboard_v1_PublishRequest__Output } from '../../switchboard/v1/PublishRequest.js';
 import type { PublishToUserReply as _switchboard_v1_PublishToUserReply, PublishToUserReply__Output as _switchboard_v1_PublishToUserReply__Output } from '../../switchboard/v1/PublishToUserReply.js';
 import type { PublishToUserRequest as _switchboard_v1_PublishToUserRequest, PublishToUserRequest__Output as _switchboard_v1_PublishToUserRequest__Output } from '../../switchboard/v1/PublishToUserRequest.js';
+import type { RevokeTokenReply as _switchboard_v1_RevokeTokenReply, RevokeTokenReply__Output as _switchboard_v1_RevokeTokenReply__Output } from '../../switchboard/v1/RevokeTokenReply.js';
+import type { RevokeTokenRequest as _switchboard_v1_RevokeTokenRequest, RevokeTokenRequest__Output as _switchboard_v1_RevokeTokenRequest__Output } from '../../switchboard/v1/RevokeTokenRequest.js';
+import type { RevokeUserReply as _switchboard_v1_RevokeUserReply, RevokeUserReply__Output as _switchboard_v1_RevokeUserReply__Output } from '../../switchboard/v1/RevokeUserReply.js';
+import type { RevokeUserRequest as _switchboard_v1_RevokeUserRequest, RevokeUserRequest__Output as _switchboard_v1_RevokeUserRequest__Output } from '../../switchboard/v1/RevokeUserRequest.js';
 import type { RoomsReply as _switchboard_v1_RoomsReply, RoomsReply__Output as _switchboard_v1_RoomsReply__Output } from '../../switchboard/v1/RoomsReply.js';
 import type { RoomsRequest as _switchboard_v1_RoomsRequest, RoomsRequest__Output as _switchboard_v1_RoomsRequest__Output } from '../../switchboard/v1/RoomsRequest.js';
 import type { SubscribeReply as _switchboard_v1_SubscribeReply, SubscribeReply__Output as _switchboard_v1_SubscribeReply__Output } from '../../switchboard/v1/SubscribeReply.js';
@@ -147,6 +151,38 @@ export interface SwitchboardClient extends grpc.Client {
   publishToUser(argument: _switchboard_v1_PublishToUserRequest, callback: grpc.requestCallback<_switchboard_v1_PublishToUserReply__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Revokes one token by its jti: it cannot connect again, and every open connection holding
+   * it is closed with 4501 on every edge.
+   */
+  RevokeToken(argument: _switchboard_v1_RevokeTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _switchboard_v1_RevokeTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _switchboard_v1_RevokeTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _switchboard_v1_RevokeTokenRequest, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Revokes one token by its jti: it cannot connect again, and every open connection holding
+   * it is closed with 4501 on every edge.
+   */
+  revokeToken(argument: _switchboard_v1_RevokeTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _switchboard_v1_RevokeTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _switchboard_v1_RevokeTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _switchboard_v1_RevokeTokenRequest, callback: grpc.requestCallback<_switchboard_v1_RevokeTokenReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Revokes every token of a user issued before a time (and tokens without iat): same effect.
+   */
+  RevokeUser(argument: _switchboard_v1_RevokeUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  RevokeUser(argument: _switchboard_v1_RevokeUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  RevokeUser(argument: _switchboard_v1_RevokeUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  RevokeUser(argument: _switchboard_v1_RevokeUserRequest, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Revokes every token of a user issued before a time (and tokens without iat): same effect.
+   */
+  revokeUser(argument: _switchboard_v1_RevokeUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  revokeUser(argument: _switchboard_v1_RevokeUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  revokeUser(argument: _switchboard_v1_RevokeUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  revokeUser(argument: _switchboard_v1_RevokeUserRequest, callback: grpc.requestCallback<_switchboard_v1_RevokeUserReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Rooms with at least one member, in name order, a page at a time.
    */
   Rooms(argument: _switchboard_v1_RoomsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchboard_v1_RoomsReply__Output>): grpc.ClientUnaryCall;
@@ -235,6 +271,17 @@ export interface SwitchboardHandlers extends grpc.UntypedServiceImplementation {
   PublishToUser: grpc.handleUnaryCall<_switchboard_v1_PublishToUserRequest__Output, _switchboard_v1_PublishToUserReply>;
   
   /**
+   * Revokes one token by its jti: it cannot connect again, and every open connection holding
+   * it is closed with 4501 on every edge.
+   */
+  RevokeToken: grpc.handleUnaryCall<_switchboard_v1_RevokeTokenRequest__Output, _switchboard_v1_RevokeTokenReply>;
+  
+  /**
+   * Revokes every token of a user issued before a time (and tokens without iat): same effect.
+   */
+  RevokeUser: grpc.handleUnaryCall<_switchboard_v1_RevokeUserRequest__Output, _switchboard_v1_RevokeUserReply>;
+  
+  /**
    * Rooms with at least one member, in name order, a page at a time.
    */
   Rooms: grpc.handleUnaryCall<_switchboard_v1_RoomsRequest__Output, _switchboard_v1_RoomsReply>;
@@ -260,6 +307,8 @@ export interface SwitchboardDefinition extends grpc.ServiceDefinition {
   PresenceStats: MethodDefinition<_switchboard_v1_PresenceStatsRequest, _switchboard_v1_PresenceStatsReply, _switchboard_v1_PresenceStatsRequest__Output, _switchboard_v1_PresenceStatsReply__Output>
   Publish: MethodDefinition<_switchboard_v1_PublishRequest, _switchboard_v1_PublishReply, _switchboard_v1_PublishRequest__Output, _switchboard_v1_PublishReply__Output>
   PublishToUser: MethodDefinition<_switchboard_v1_PublishToUserRequest, _switchboard_v1_PublishToUserReply, _switchboard_v1_PublishToUserRequest__Output, _switchboard_v1_PublishToUserReply__Output>
+  RevokeToken: MethodDefinition<_switchboard_v1_RevokeTokenRequest, _switchboard_v1_RevokeTokenReply, _switchboard_v1_RevokeTokenRequest__Output, _switchboard_v1_RevokeTokenReply__Output>
+  RevokeUser: MethodDefinition<_switchboard_v1_RevokeUserRequest, _switchboard_v1_RevokeUserReply, _switchboard_v1_RevokeUserRequest__Output, _switchboard_v1_RevokeUserReply__Output>
   Rooms: MethodDefinition<_switchboard_v1_RoomsRequest, _switchboard_v1_RoomsReply, _switchboard_v1_RoomsRequest__Output, _switchboard_v1_RoomsReply__Output>
   Subscribe: MethodDefinition<_switchboard_v1_SubscribeRequest, _switchboard_v1_SubscribeReply, _switchboard_v1_SubscribeRequest__Output, _switchboard_v1_SubscribeReply__Output>
   Unsubscribe: MethodDefinition<_switchboard_v1_UnsubscribeRequest, _switchboard_v1_UnsubscribeReply, _switchboard_v1_UnsubscribeRequest__Output, _switchboard_v1_UnsubscribeReply__Output>
