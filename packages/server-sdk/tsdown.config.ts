@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsdown';
 
@@ -33,9 +34,10 @@ export default defineConfig({
   sourcemap: true,
   // `import.meta.url` (the .proto files are found next to the module) in the CommonJS build.
   shims: true,
-  // `eager`: the inlined workspace sources are outside this package's program; their
-  // declarations come from one whole-program emit.
-  dts: { sourcemap: true, eager: true },
+  // One declaration program rooted at the entries. The inlined workspace sources are mapped to
+  // their files (`paths`) rather than found through node_modules, where TypeScript would treat
+  // them as a library and not emit them. (`eager` made one whole program per inlined module.)
+  dts: { sourcemap: true, compilerOptions: { paths: workspacePaths() } },
   fixedExtension: true,
   tsconfig: 'tsconfig.json',
   deps: {
@@ -53,6 +55,31 @@ export default defineConfig({
   copy: [{ from: '../../proto', to: 'dist' }],
   plugins: [checkImports()],
 });
+
+/**
+ * `paths` from every private workspace package's export map (`@switchboard/api/schemas` →
+ * `…/packages/api/src/schemas.ts`); `@switchboard/protocol` is a dependency and stays one.
+ */
+function workspacePaths(): Record<string, string[]> {
+  const packagesDir = new URL('../', import.meta.url);
+  const paths: Record<string, string[]> = {};
+  for (const dir of readdirSync(packagesDir)) {
+    let manifest: { name?: string; exports?: Record<string, unknown> };
+    try {
+      manifest = JSON.parse(readFileSync(new URL(`${dir}/package.json`, packagesDir), 'utf8'));
+    } catch {
+      continue;
+    }
+    const { name, exports } = manifest;
+    if (!name?.startsWith('@switchboard/') || name === '@switchboard/protocol' || !exports) continue;
+    for (const [subpath, target] of Object.entries(exports)) {
+      if (typeof target !== 'string' || !target.endsWith('.ts')) continue;
+      const specifier = subpath === '.' ? name : `${name}/${subpath.slice(2)}`;
+      paths[specifier] = [fileURLToPath(new URL(`${dir}/${target}`, packagesDir))];
+    }
+  }
+  return paths;
+}
 
 /** Fails the build when an output file imports something that is not a published dependency. */
 function checkImports() {
