@@ -17,9 +17,11 @@ const PUBLISHED_DEPENDENCIES = [
  * (gRPC) and `./nats` (the NATS fast path).
  *
  * The SDK validates requests with the server's own schemas and speaks the server's wire and
- * bus formats, which live in private workspace packages (`@switchboard/api`, `…/router`,
- * `…/runtime`). Those sources are compiled into the SDK's files, code and types, so there is one
- * definition in the repository and nothing private to install. Tree-shaking keeps only what
+ * bus formats, which live in private workspace packages (`@switchboard/api`, `…/bus`,
+ * `…/router`). Those sources are compiled into the SDK's files, code and types, so there is one
+ * definition in the repository and nothing private to install. The SDK imports their narrow
+ * entries (`@switchboard/api/schemas`, `…/api/core`, `…/bus/interface`, …), never the barrels,
+ * which reach the server (gRPC server, logger, stores). Tree-shaking keeps only what
  * the SDK calls (workspace modules are declared free of side effects); `@opentelemetry/api`,
  * which the bus code asks for trace headers, is replaced by a no-op, and a build whose output
  * imports anything server-side fails (see `checkImports`).
@@ -53,7 +55,7 @@ export default defineConfig({
   },
   // The API's loader looks for `proto/` beside (or above) the module that loads it.
   copy: [{ from: '../../proto', to: 'dist' }],
-  plugins: [checkImports()],
+  plugins: [checkNarrowImports(), checkImports()],
 });
 
 /**
@@ -79,6 +81,27 @@ function workspacePaths(): Record<string, string[]> {
     }
   }
   return paths;
+}
+
+/**
+ * Fails the build when the SDK's own sources import a private package's barrel (`@switchboard/api`,
+ * `@switchboard/bus`, …): those reach server-side code and types; the SDK uses narrow entries.
+ * (It sees the code's imports; type-only ones are erased before this hook.)
+ */
+function checkNarrowImports() {
+  const packagesDir = fileURLToPath(new URL('../', import.meta.url));
+  const sdkSources = `${packagesDir}server-sdk/src/`;
+  const barrel = new RegExp(`^${packagesDir}(?!protocol/)[^/]+/src/index\\.ts$`);
+  return {
+    name: 'switchboard:check-narrow-imports',
+    moduleParsed(info: { id: string; importedIds: readonly string[] }) {
+      if (!info.id.startsWith(sdkSources)) return;
+      const imported = info.importedIds.find((id) => barrel.test(id));
+      if (imported) {
+        throw new Error(`${info.id} imports ${imported}; import one of its narrow entries instead`);
+      }
+    },
+  };
 }
 
 /** Fails the build when an output file imports something that is not a published dependency. */
