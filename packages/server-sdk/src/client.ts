@@ -1,3 +1,4 @@
+import { validate } from '@switchboard/api/errors';
 import {
   type BroadcastInput,
   type BroadcastRoomResult,
@@ -21,17 +22,14 @@ import {
   type RevokeUserResult,
   type RoomsInput,
   type RoomsPage,
-  replyFromWire,
-  requestToWire,
   revokeTokenSchema,
   revokeUserSchema,
   roomOnlySchema,
   roomsSchema,
   type SubscribeInput,
   subscribeSchema,
-  validate,
-  type Wire,
-} from '@switchboard/api';
+} from '@switchboard/api/schemas';
+import { replyFromWire, requestToWire, type Wire } from '@switchboard/api/wire';
 import { GrpcChannel, type GrpcTransportOptions } from './grpc.js';
 import { pages } from './pages.js';
 

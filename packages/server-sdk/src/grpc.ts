@@ -6,7 +6,8 @@ import {
   Metadata,
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
-import { fromServiceError, loadProtos, SERVICE_NAME } from '@switchboard/api';
+import { fromServiceError } from '@switchboard/api/errors';
+import { loadProtos, SERVICE_NAME } from '@switchboard/api/proto';
 
 export interface GrpcTransportOptions {
   /** `host:port` of the server API (default port 50051). */

@@ -9,6 +9,8 @@
  * Both validate requests with the server's schemas and throw `SwitchboardApiError` (`code`: a
  * protocol ErrorCode; `temporary`: worth a retry).
  */
+
+export { SwitchboardApiError } from '@switchboard/api/errors';
 export type {
   BroadcastInput,
   BroadcastRoomResult,
@@ -31,8 +33,7 @@ export type {
   RoomsInput,
   RoomsPage,
   SubscribeInput,
-} from '@switchboard/api';
-export { SwitchboardApiError } from '@switchboard/api';
+} from '@switchboard/api/schemas';
 export { ErrorCode } from '@switchboard/protocol';
 export type { CallOptions, ServerApi } from './client.js';
 export { GrpcServerClient } from './client.js';

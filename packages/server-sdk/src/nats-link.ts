@@ -11,21 +11,18 @@ import {
   headers as natsHeaders,
   RequestError,
 } from '@nats-io/transport-node';
-import {
-  BadSubjectError,
-  type Bus,
-  type BusHandler,
-  type BusHeaders,
-  type BusMessage,
-  type BusStatus,
-  ClosedError,
-  NoRespondersError,
-  type PublishOptions,
-  type RequestOptions,
-  type SubscribeOptions,
-  type Subscription,
-  TimeoutError,
-} from '@switchboard/bus';
+import { BadSubjectError, ClosedError, NoRespondersError, TimeoutError } from '@switchboard/bus/errors';
+import type {
+  Bus,
+  BusHandler,
+  BusHeaders,
+  BusMessage,
+  BusStatus,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from '@switchboard/bus/interface';
 
 import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from '@switchboard/bus/nats-security';
 export interface NatsLinkOptions {

@@ -3,21 +3,20 @@
  * already reach the cluster's bus. Needs `@nats-io/transport-node` (an optional peer dependency
  * of this package), loaded only when `NatsServerClient.connect` is called.
  */
-
-import {
-  ApiCore,
-  type BroadcastInput,
-  type DisconnectInput,
-  type HistoryInput,
-  type InfoResult,
-  type PublishInput,
-  type PublishToUserInput,
-  type RevokeTokenInput,
-  type RevokeUserInput,
-  type RoomsInput,
-  type SubscribeInput,
-} from '@switchboard/api';
-import type { Bus } from '@switchboard/bus';
+import { ApiCore } from '@switchboard/api/core';
+import type {
+  BroadcastInput,
+  DisconnectInput,
+  HistoryInput,
+  InfoResult,
+  PublishInput,
+  PublishToUserInput,
+  RevokeTokenInput,
+  RevokeUserInput,
+  RoomsInput,
+  SubscribeInput,
+} from '@switchboard/api/schemas';
+import type { Bus } from '@switchboard/bus/interface';
 import type { NatsAuthOptions, NatsTlsFiles } from '@switchboard/bus/nats-security';
 import type { CallOptions, ServerApi } from './client.js';
 import { pages } from './pages.js';

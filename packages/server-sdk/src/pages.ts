@@ -1,4 +1,4 @@
-import type { RoomsPage } from '@switchboard/api';
+import type { RoomsPage } from '@switchboard/api/schemas';
 import type { CallOptions, ServerApi } from './client.js';
 
 /** Every room with members, following the `rooms` cursor page by page. */
