@@ -20,7 +20,7 @@ export type { LoadedProtos } from './proto.js';
 export { API_PROTO, HEALTH_PROTO, LOADER_OPTIONS, loadProtos, PROTO_DIR, SERVICE_NAME } from './proto.js';
 export type { SwitchboardHandlers } from './proto-messages.js';
 export * from './schemas.js';
-export type { ApiConfigSettings, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
+export type { ApiConfigSettings, ApiMetrics, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
 export { apiSettings, startApiServer } from './server.js';
 export type { Wire } from './wire.js';
 export { fromWire, parseDataJson, replyFromWire, requestToWire, toWire } from './wire.js';

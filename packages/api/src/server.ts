@@ -9,7 +9,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { type Bus, ConfigError } from '@switchboard/bus';
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, errorName } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './auth.js';
 import { ApiCore } from './core.js';
@@ -37,6 +37,12 @@ export interface ApiServerOptions {
   problems?: () => string[];
   /** Info drops nodes silent this long (default 10 s). */
   nodeSilentMs?: number;
+  /** Told about every call: gRPC method, `ok` or the error code's name, and its duration. */
+  metrics?: ApiMetrics;
+}
+
+export interface ApiMetrics {
+  call(method: string, result: string, seconds: number): void;
 }
 
 export interface ApiServer {
@@ -75,9 +81,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           keys.check(call.metadata);
           const result = await handler(call.request, remainingMs(call, options.timeoutMs));
           callback(null, result);
+          options.metrics?.call(method, 'ok', (Date.now() - started) / 1000);
           log.debug({ method, ms: Date.now() - started }, 'api call');
         } catch (error) {
           const e = toApiError(error);
+          options.metrics?.call(method, errorName(e.code), (Date.now() - started) / 1000);
           if (e.code === ErrorCode.Internal) log.error({ err: error, method }, 'api call failed');
           else log.debug({ method, code: e.code, err: e.message }, 'api call refused');
           callback(toServiceError(e));

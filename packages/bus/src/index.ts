@@ -27,7 +27,7 @@ export {
 } from './errors.js';
 export { randomId } from './ids.js';
 export { decodeJson, decodeText, encodeJson, encodeText } from './json.js';
-export type { RpcHandler } from './rpc.js';
+export type { RpcHandler, RpcMetrics } from './rpc.js';
 export { call, parseRequest, serve } from './rpc.js';
 export type { RpcCallOptions } from './rpc-client.js';
 export { RpcClient } from './rpc-client.js';

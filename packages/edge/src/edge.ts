@@ -193,6 +193,7 @@ export class Edge {
       presence: deps.presence,
       bus: deps.bus,
       log: deps.log,
+      metrics: deps.metrics,
       nodeId: o.nodeId,
       pingIntervalMs: o.pingIntervalMs,
       presenceRefreshMs: o.presenceRefreshMs,

@@ -13,6 +13,10 @@ export class EdgeMetrics {
   readonly commandDuration: Histogram<'op'>;
   readonly deliveryLatency: Histogram;
   readonly rooms: Gauge;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly slowConsumerCloses: Counter;
+  readonly outboundBufferBytes: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -73,6 +77,27 @@ export class EdgeMetrics {
     this.rooms = new Gauge({
       name: 'switchboard_edge_rooms',
       help: 'Rooms with at least one member on this edge (one bus subscription each)',
+      registers,
+    });
+    this.bytesIn = new Counter({
+      name: 'switchboard_edge_received_bytes_total',
+      help: 'Payload bytes of text frames received from clients',
+      registers,
+    });
+    this.bytesOut = new Counter({
+      name: 'switchboard_edge_sent_bytes_total',
+      help: 'Bytes of WebSocket frames written to clients (headers included)',
+      registers,
+    });
+    this.slowConsumerCloses = new Counter({
+      name: 'switchboard_edge_slow_consumer_closes_total',
+      help: 'Connections closed because their outbound buffer passed SB_OUTBOUND_MAX_BYTES',
+      registers,
+    });
+    this.outboundBufferBytes = new Histogram({
+      name: 'switchboard_edge_outbound_buffer_bytes',
+      help: "Each open connection's unsent bytes, sampled at every heartbeat sweep",
+      buckets: [0, 1024, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216],
       registers,
     });
   }

@@ -6,6 +6,7 @@ import {
   encodeText,
   RemoteError,
   type RpcBody,
+  type RpcMetrics,
   Subjects,
   type Subscription,
   serve,
@@ -27,6 +28,14 @@ export interface RouterOptions {
   lifecycleEvents: boolean;
 }
 
+/** What the router reports to metrics (the process supplies it; absent in unit tests). */
+export interface RouterMetrics extends RpcMetrics {
+  /** A publish reached history: stored (a new offset) or a duplicate idempotency key; `trimmed` when the oldest entry fell out. */
+  historyAppended(result: 'stored' | 'duplicate', trimmed: boolean): void;
+  /** A join with a position: `recovered`, or `unrecovered` with why (`epoch`, `trimmed`, `ahead`; `none` when recovered). */
+  recovery(outcome: 'recovered' | 'unrecovered', reason: string): void;
+}
+
 /**
  * The router owns rooms: it authorizes joins and publishes, assigns offsets (through the
  * history store, atomically with the append), publishes each accepted message once to the
@@ -38,8 +47,9 @@ export function startRouterService(deps: {
   rateLimits: RateLimitStore;
   options: RouterOptions;
   log: Logger;
+  metrics?: RouterMetrics;
 }): { stop(): void } {
-  const { bus, history, rateLimits, options, log } = deps;
+  const { bus, history, rateLimits, options, log, metrics } = deps;
   const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
 
   async function publish(req: RpcBody<typeof RouterRpc.publish>): Promise<PublishReply> {
@@ -68,6 +78,10 @@ export function startRouterService(deps: {
       room,
       stored,
       key !== undefined ? { idempotencyKey: `${from.user}:${key}` } : undefined,
+    );
+    metrics?.historyAppended(
+      appended.duplicate ? 'duplicate' : 'stored',
+      !appended.duplicate && appended.offset > options.historySize,
     );
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
     bus.publish(
@@ -132,7 +146,14 @@ export function startRouterService(deps: {
       missed >= 0 &&
       read.entries.length === missed &&
       (missed === 0 || read.entries[0]?.offset === since.offset + 1);
-    if (!complete) return { ...base, recovered: false };
+    if (!complete) {
+      metrics?.recovery(
+        'unrecovered',
+        read.epoch !== since.epoch ? 'epoch' : missed < 0 ? 'ahead' : 'trimmed',
+      );
+      return { ...base, recovered: false };
+    }
+    metrics?.recovery('recovered', 'none');
     return {
       ...base,
       recovered: true,
@@ -160,11 +181,11 @@ export function startRouterService(deps: {
   }
 
   const subs: Subscription[] = [
-    serve(bus, RouterRpc.publish, publish, log),
-    serve(bus, RouterRpc.join, join, log),
-    serve(bus, RouterRpc.history, readHistory, log),
-    serve(bus, RouterRpc.apiPublish, apiPublish, log),
-    serve(bus, RouterRpc.apiUser, apiUser, log),
+    serve(bus, RouterRpc.publish, publish, log, metrics),
+    serve(bus, RouterRpc.join, join, log, metrics),
+    serve(bus, RouterRpc.history, readHistory, log, metrics),
+    serve(bus, RouterRpc.apiPublish, apiPublish, log, metrics),
+    serve(bus, RouterRpc.apiUser, apiUser, log, metrics),
   ];
   log.info('router service ready');
   return {

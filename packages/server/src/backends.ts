@@ -11,6 +11,7 @@ import {
 } from '@switchboard/stores';
 import type { Logger } from '@switchboard/telemetry';
 import type { Redis } from 'ioredis';
+import type { ServerMetrics } from './metrics.js';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -43,7 +44,12 @@ export interface BackendSettings {
   presenceTtlMs: number;
 }
 
-export async function openBackends(config: BackendSettings, log: Logger, nodeId: string): Promise<Backends> {
+export async function openBackends(
+  config: BackendSettings,
+  log: Logger,
+  nodeId: string,
+  metrics?: ServerMetrics,
+): Promise<Backends> {
   const buses: Bus[] = [];
   let connectBus: (service: string) => Promise<Bus>;
   if (config.bus === 'memory') {
@@ -53,12 +59,15 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
     connectBus = async () => hub.connect();
   } else {
     const { NatsBus } = await import('@switchboard/bus/nats');
-    connectBus = (service) =>
-      NatsBus.connect({
+    connectBus = async (service) => {
+      const bus = await NatsBus.connect({
         servers: config.natsUrl.split(','),
         name: `${service}@${nodeId}`,
         log: log.child({ bus: service }),
       });
+      metrics?.watchNats(service, bus);
+      return bus;
+    };
   }
 
   let redis: Redis | undefined;
@@ -99,6 +108,7 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       });
       created.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
       created.on('ready', () => log.info('redis ready'));
+      metrics?.watchRedis(created);
       redis = created;
       return created;
     };

@@ -19,6 +19,7 @@ import type {
 } from './config/roles.js';
 import { startHealthServer } from './health-server.js';
 import { listen } from './listen.js';
+import { ServerMetrics } from './metrics.js';
 
 export interface Standalone {
   wsPort: number;
@@ -45,12 +46,14 @@ export async function startStandalone(
   const { log } = deps;
   const registry = deps.registry ?? new Registry();
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
-  const backends = await openBackends(config, log, nodeId);
-  const services = await startServices(config, backends, log);
+  // One registry for every role here: ServerMetrics registers each family once.
+  const metrics = new ServerMetrics(registry, 'standalone');
+  const backends = await openBackends(config, log, nodeId, metrics);
+  const services = await startServices(config, backends, log, metrics);
 
   const edgeNode = await startEdgeNode(config, backends, registry, log, nodeId);
   const edge = edgeNode.edge;
-  const api = await startEmbeddedApi(config, backends, log, nodeId);
+  const api = await startEmbeddedApi(config, backends, log, nodeId, metrics);
   const health = await startHealthServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -93,12 +96,13 @@ async function startEmbeddedApi(
   backends: Backends,
   log: Logger,
   nodeId: string,
+  metrics: ServerMetrics,
 ): Promise<ApiServer | undefined> {
   if (config.env === 'production' && config.apiKeys.length === 0 && !config.apiInsecure) {
     log.warn('server API off: set SB_API_KEYS to serve it (docs/api.md)');
     return undefined;
   }
-  return startApiNode(config, backends, log, `${nodeId}-api`);
+  return startApiNode(config, backends, log, `${nodeId}-api`, undefined, metrics);
 }
 
 /** The gRPC server API on its own bus client; logs where it listens and whether the dev key is in force. */
@@ -108,6 +112,7 @@ export async function startApiNode(
   log: Logger,
   nodeId: string,
   problems?: () => string[],
+  metrics?: ServerMetrics,
 ): Promise<ApiServer> {
   const settings = apiSettings(config);
   const apiLog = log.child({ svc: 'api' });
@@ -122,6 +127,7 @@ export async function startApiNode(
     ...(settings.tls ? { tls: settings.tls } : {}),
     timeoutMs: settings.timeoutMs,
     problems: () => [...backends.problems(), ...(problems?.() ?? [])],
+    ...(metrics ? { metrics: metrics.api() } : {}),
   });
   apiLog.info(
     {
@@ -174,11 +180,12 @@ export async function startServices(
   config: AuthConfig & RouterConfig & PresenceConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<Array<{ stop(): void }>> {
   return [
-    await startAuthNode(config, backends, log),
-    await startRouterNode(config, backends, log),
-    await startPresenceNode(config, backends, log),
+    await startAuthNode(config, backends, log, metrics),
+    await startRouterNode(config, backends, log, metrics),
+    await startPresenceNode(config, backends, log, metrics),
   ];
 }
 
@@ -187,6 +194,7 @@ export async function startAuthNode(
   config: AuthConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void }> {
   const verifier = new TokenVerifier({
     secrets: effectiveJwtSecrets(config),
@@ -200,6 +208,7 @@ export async function startAuthNode(
     bus: await backends.connectBus('auth'),
     verifier,
     log: log.child({ svc: 'auth' }),
+    ...(metrics ? { metrics: metrics.auth() } : {}),
   });
 }
 
@@ -208,6 +217,7 @@ export async function startRouterNode(
   config: RouterConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void }> {
   return startRouterService({
     bus: await backends.connectBus('router'),
@@ -220,6 +230,7 @@ export async function startRouterNode(
       lifecycleEvents: config.lifecycleEvents,
     },
     log: log.child({ svc: 'router' }),
+    ...(metrics ? { metrics: metrics.router() } : {}),
   });
 }
 
@@ -228,6 +239,7 @@ export async function startPresenceNode(
   config: PresenceConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void }> {
   return startPresenceService({
     bus: await backends.connectBus('presence'),
@@ -239,6 +251,7 @@ export async function startPresenceNode(
       sweepIntervalMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
     },
     log: log.child({ svc: 'presence' }),
+    ...(metrics ? { metrics: metrics.presence() } : {}),
   });
 }
 
