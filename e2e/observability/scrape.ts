@@ -51,6 +51,8 @@ export interface DocumentedMetric {
   type: string;
   labels: string[];
   roles: Role[];
+  /** Documented as "Set once at start": it never moves after that. */
+  constant: boolean;
 }
 
 /** The table of docs/metrics.md: one row per metric. */
@@ -63,7 +65,7 @@ export function documentedMetrics(file: string): DocumentedMetric[] {
       .split('|')
       .slice(1, -1)
       .map((c) => c.trim());
-    const [name, type, labels, role] = cells as [string, string, string, string];
+    const [name, type, labels, role, , moves] = cells as [string, string, string, string, string, string];
     const roles = role === 'all' ? [...ROLES] : (role.split(/,\s*/) as Role[]);
     for (const r of roles) if (!ROLES.includes(r)) throw new Error(`docs/metrics.md: unknown role "${r}"`);
     return {
@@ -71,6 +73,7 @@ export function documentedMetrics(file: string): DocumentedMetric[] {
       type,
       labels: labels === '' ? [] : labels.split(/,\s*/).map((l) => l.replaceAll('`', '')),
       roles,
+      constant: moves === 'Set once at start',
     };
   });
 }

@@ -107,6 +107,7 @@ export class Edge {
     this.#log = deps.log;
     this.#metrics = deps.metrics;
     const o = deps.options;
+    this.#metrics.connectionLimit.set(o.maxConnections);
     this.#limits = {
       maxFrameBytes: o.maxFrameBytes,
       maxRooms: o.maxRoomsPerConnection,

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export class EdgeMetrics {
   /** Open WebSocket connections: the HPA scales the edge on this. */
   readonly connections: Gauge;
+  /** SB_MAX_CONNECTIONS, so an alert can compare `connections` with it. */
+  readonly connectionLimit: Gauge;
   readonly upgrades: Counter<'result'>;
   readonly disconnects: Counter<'reason'>;
   readonly authFailures: Counter<'reason'>;
@@ -23,6 +25,11 @@ export class EdgeMetrics {
     this.connections = new Gauge({
       name: 'switchboard_edge_connections',
       help: 'Open WebSocket connections on this edge',
+      registers,
+    });
+    this.connectionLimit = new Gauge({
+      name: 'switchboard_edge_connection_limit',
+      help: 'Connections this edge accepts at most (SB_MAX_CONNECTIONS)',
       registers,
     });
     this.upgrades = new Counter({
