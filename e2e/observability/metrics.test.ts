@@ -1,16 +1,14 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { GrpcServerClient } from '@switchboard/server-sdk';
 import {
   type Cluster,
   connectSocket,
   openSocket,
-  spawnTsx,
   startCluster,
   startSwitchboard,
-  type TsxProcess,
 } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, type ApiProcess, startApiProcess } from './api-process.js';
 import {
   type DocumentedMetric,
   documentedMetrics,
@@ -22,8 +20,6 @@ import {
 } from './scrape.js';
 
 const DOC = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
-const API_MAIN = fileURLToPath(new URL('../../services/api/src/main.ts', import.meta.url));
-const API_KEY = 'observability-test-key-0123456789abcdef';
 
 const metrics = documentedMetrics(DOC);
 
@@ -74,17 +70,6 @@ class Scrapes {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -102,7 +87,7 @@ function value(s: Scrape, name: string, labels = ''): number {
 
 describe('metrics: every documented metric on every role of a real cluster', () => {
   let cluster: Cluster;
-  let api: TsxProcess | undefined;
+  let api: ApiProcess | undefined;
   let apiHttp = '';
   let apiGrpc = '';
   const scrapes = new Scrapes();
@@ -128,32 +113,13 @@ describe('metrics: every documented metric on every role of a real cluster', () 
         SB_USER_PUBLISH_RATE: '0',
       },
     });
-    const [httpPort, grpcPort] = [await freePort(), await freePort()];
-    apiHttp = `http://127.0.0.1:${httpPort}`;
-    apiGrpc = `127.0.0.1:${grpcPort}`;
-    api = spawnTsx(API_MAIN, [], {
-      SB_BUS: 'nats',
-      SB_NATS_URL: cluster.nats.url,
-      SB_STORE: 'redis',
-      SB_REDIS_URL: cluster.redis.url,
-      SB_JWT_SECRETS: cluster.secret,
-      SB_HTTP_HOST: '127.0.0.1',
-      SB_HTTP_PORT: String(httpPort),
-      SB_GRPC_HOST: '127.0.0.1',
-      SB_GRPC_PORT: String(grpcPort),
-      SB_API_KEYS: API_KEY,
-      SB_NODE_ID: 'api-1',
-      SB_LOG_LEVEL: 'warn',
-    });
-    await until(
-      'the api service to be ready',
-      async () => (await fetch(`${apiHttp}/readyz`).catch(() => undefined))?.status === 200,
-      60_000,
-    );
+    api = await startApiProcess(cluster);
+    apiHttp = api.httpUrl;
+    apiGrpc = api.grpcUrl;
   }, 120_000);
 
   afterAll(async () => {
-    api?.child.kill('SIGKILL');
+    api?.stop();
     await cluster?.stop();
   }, 60_000);
 

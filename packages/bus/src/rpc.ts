@@ -48,7 +48,7 @@ export function serve<D extends RpcDescriptor>(
         msg.subject,
         {
           kind: SpanKind.SERVER,
-          attributes: busAttributes(msg.subject, 'process'),
+          attributes: busAttributes(msg.subject, 'process', bus.system ?? 'unknown'),
           parent: contextFrom(msg.headers),
         },
         () => answer(bus, msg, descriptor, handler, log, metrics),
