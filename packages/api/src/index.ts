@@ -1,4 +1,6 @@
 export { ApiKeys } from './auth.js';
+export type { ConsoleOptions, OpsConsole } from './console/server.js';
+export { startConsole } from './console/server.js';
 export type { CallOptions } from './core.js';
 export { API_REQUESTER, ApiCore, DEFAULT_DISCONNECT_REASON } from './core.js';
 export type { ApiKeySettings } from './dev-key.js';

@@ -12,6 +12,7 @@ import { type Bus, ConfigError } from '@switchboard/bus';
 import { ErrorCode, errorName } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './auth.js';
+import { startConsole } from './console/server.js';
 import { ApiCore } from './core.js';
 import { type ApiKeySettings, DEV_API_KEY, effectiveApiKeys } from './dev-key.js';
 import { SwitchboardApiError, toApiError, toServiceError } from './errors.js';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   nodeSilentMs?: number;
   /** Told about every call: gRPC method, `ok` or the error code's name, and its duration. */
   metrics?: ApiMetrics;
+  /** Serve the ops console (web UI, same API keys) on this address too. */
+  console?: { host: string; port: number };
 }
 
 export interface ApiMetrics {
@@ -48,6 +51,8 @@ export interface ApiMetrics {
 export interface ApiServer {
   port: number;
   core: ApiCore;
+  /** The ops console's port, when it is on. */
+  consolePort?: number;
   /** Reports NOT_SERVING from now on (used while shutting down). */
   setServing(serving: boolean): void;
   stop(): Promise<void>;
@@ -188,17 +193,30 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   let stopped = false;
+  const opsConsole = options.console
+    ? await startConsole({
+        core,
+        bus,
+        log: log.child({ part: 'console' }),
+        host: options.console.host,
+        port: options.console.port,
+        keys: options.keys,
+        insecure: options.insecure ?? false,
+      })
+    : undefined;
   return {
     port,
     core,
     setServing(value) {
       serving = value;
     },
+    ...(opsConsole ? { consolePort: opsConsole.port } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       serving = false;
       nodes.stop();
+      await opsConsole?.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

@@ -128,6 +128,9 @@ export async function startApiNode(
     timeoutMs: settings.timeoutMs,
     problems: () => [...backends.problems(), ...(problems?.() ?? [])],
     ...(metrics ? { metrics: metrics.api() } : {}),
+    ...(config.consolePort !== undefined
+      ? { console: { host: settings.host, port: config.consolePort } }
+      : {}),
   });
   apiLog.info(
     {
@@ -140,6 +143,9 @@ export async function startApiNode(
     apiLog.warn(
       `server API uses the development API key "${DEV_API_KEY}" — try: pnpm switchboard info --api-key ${DEV_API_KEY}`,
     );
+  }
+  if (server.consolePort !== undefined) {
+    apiLog.info({ console: `http://${settings.host}:${server.consolePort}` }, 'ops console listening');
   }
   if (settings.insecure) apiLog.warn('server API accepts calls WITHOUT an API key (SB_API_INSECURE=true)');
   return server;

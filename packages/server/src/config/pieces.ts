@@ -94,6 +94,7 @@ export const apiPiece = piece('api', [
   'grpcTlsCertFile',
   'grpcTlsKeyFile',
   'grpcTlsCaFile',
+  'consolePort',
 ]);
 
 export const PIECES = [

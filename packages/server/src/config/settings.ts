@@ -3,6 +3,7 @@ import {
   boolean,
   list,
   oneOf,
+  optionalPort,
   optionalText,
   port,
   text,
@@ -275,6 +276,12 @@ export const SETTINGS = {
     undefined,
     'PEM private key for SB_GRPC_TLS_CERT_FILE',
     optionalText,
+  ),
+  consolePort: setting(
+    'SB_CONSOLE_PORT',
+    undefined,
+    'ops console (web UI on the api service, behind the API key; docs/operations.md) port; unset: off',
+    optionalPort,
   ),
   grpcTlsCaFile: setting(
     'SB_GRPC_TLS_CA_FILE',
