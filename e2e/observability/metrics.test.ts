@@ -106,7 +106,8 @@ describe('metrics: every documented metric on every role of a real cluster', () 
       env: {
         SB_HISTORY_SIZE: '3',
         SB_PRESENCE_TTL_MS: '3000',
-        SB_PING_INTERVAL_MS: '2000',
+        // Long enough that the paused slow consumer is closed for its buffer, not for missed pings.
+        SB_PING_INTERVAL_MS: '10000',
         SB_OUTBOUND_MAX_BYTES: '262144',
         SB_CONNECTION_RATE: '10000',
         SB_CONNECTION_BURST: '10000',
@@ -174,20 +175,28 @@ describe('metrics: every documented metric on every role of a real cluster', () 
     (slow.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
     const payload = 'y'.repeat(50_000);
     const edge = cluster.edges[0]!;
-    await until('the slow consumer to be closed', async () => {
-      await Promise.all(
-        Array.from({ length: 10 }, () =>
-          alice.call({ op: 'publish', room: 'firehose', event: 'e', data: payload }),
-        ),
-      );
-      return value(await scrape(edge.httpUrl), 'switchboard_edge_slow_consumer_closes_total') > 0;
-    });
+    await until(
+      'the slow consumer to be closed',
+      async () => {
+        await Promise.all(
+          Array.from({ length: 10 }, () =>
+            alice.call({ op: 'publish', room: 'firehose', event: 'e', data: payload }),
+          ),
+        );
+        return value(await scrape(edge.httpUrl), 'switchboard_edge_slow_consumer_closes_total') > 0;
+      },
+      30_000,
+    );
 
     // Presence sweeps and the heartbeat sweep's buffer samples happen on their own.
-    await until('a heartbeat sweep', async () => {
-      const s = await scrape(edge.httpUrl);
-      return value(s, 'switchboard_edge_outbound_buffer_bytes_count') > 0;
-    });
+    await until(
+      'a heartbeat sweep',
+      async () => {
+        const s = await scrape(edge.httpUrl);
+        return value(s, 'switchboard_edge_outbound_buffer_bytes_count') > 0;
+      },
+      30_000,
+    );
     await scrapeAll();
 
     // An edge that dies leaves presence entries behind: a sweep expires them.
