@@ -12,7 +12,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,10 +158,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 
 /** The ops console's page and Preact/htm modules, read at run time from `console/` beside the bundles. */
 async function copyConsole(root: string, outdir: string): Promise<void> {
-  const { VENDOR_FILES, packageDir } = await import('../packages/api/src/console/assets.js');
+  const { VENDOR_FILES, browserModule, packageDir } = await import('../packages/api/src/console/assets.js');
   await cp(join(root, 'packages/api/src/console/ui'), join(outdir, 'console', 'ui'), { recursive: true });
   const require = createRequire(join(root, 'packages/api/package.json'));
   for (const [name, [pkg, path]] of Object.entries(VENDOR_FILES)) {
-    await cp(join(packageDir(require, pkg), path), join(outdir, 'console', 'vendor', name));
+    await mkdir(join(outdir, 'console', 'vendor'), { recursive: true });
+    const source = await readFile(join(packageDir(require, pkg), path), 'utf8');
+    await writeFile(join(outdir, 'console', 'vendor', name), browserModule(source));
   }
 }

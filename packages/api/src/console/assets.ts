@@ -22,6 +22,11 @@ export const VENDOR_FILES = {
   'htm.mjs': ['htm', 'dist/htm.module.js'],
 } as const;
 
+/** A vendor module as the browser loads it: preact/hooks imports "preact" by name, here its file beside it. */
+export function browserModule(source: string): string {
+  return source.replaceAll('from"preact"', 'from"./preact.mjs"');
+}
+
 /**
  * Where the console's files are: `ui/` beside this module (from the sources) or `console/ui/`
  * beside the bundle (the image; scripts/bundle.ts copies them). Preact and htm are served from

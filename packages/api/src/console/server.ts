@@ -7,7 +7,7 @@ import { ErrorCode } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import type { ApiCore } from '../core.js';
 import { SwitchboardApiError, toApiError } from '../errors.js';
-import { consoleAssets } from './assets.js';
+import { browserModule, consoleAssets } from './assets.js';
 import { Traffic } from './traffic.js';
 
 export interface ConsoleOptions {
@@ -113,8 +113,9 @@ export async function startConsole(options: ConsoleOptions): Promise<OpsConsole>
     if (asset) {
       readFile(asset.file).then(
         (raw) => {
-          // preact/hooks imports "preact" by name; the browser knows it by its path here.
-          const content = url.pathname === '/vendor/hooks.mjs' ? bareToPath(raw) : raw;
+          const content = url.pathname.startsWith('/vendor/')
+            ? Buffer.from(browserModule(raw.toString('utf8')))
+            : raw;
           res
             .writeHead(200, {
               'Content-Type': asset.type,
@@ -160,10 +161,6 @@ export async function startConsole(options: ConsoleOptions): Promise<OpsConsole>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function bareToPath(source: Buffer): Buffer {
-  return Buffer.from(source.toString('utf8').replaceAll('from"preact"', 'from"/vendor/preact.mjs"'));
 }
 
 function sha256(text: string): Buffer {
