@@ -10,8 +10,10 @@
  * looks for them. The Redis stores read their Lua scripts from `lua/` beside the module that runs
  * them (packages/stores/src/redis/lua-commands.ts): they are copied to `lua/` beside the bundles.
  */
+
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -104,6 +106,7 @@ export async function bundle(options: { outdir?: string } = {}): Promise<BundleR
   const protoDir = join(root, 'proto');
   if (existsSync(protoDir)) await cp(protoDir, join(outdir, 'proto'), { recursive: true });
   await cp(join(root, LUA_DIR), join(outdir, 'lua'), { recursive: true });
+  await copyConsole(root, outdir);
   await writeFile(
     join(outdir, 'package.json'),
     `${JSON.stringify(
@@ -151,4 +154,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     );
   }
   process.stdout.write(`bundled in ${Math.round(performance.now() - started)} ms\n`);
+}
+
+/** The ops console's page and Preact/htm modules, read at run time from `console/` beside the bundles. */
+async function copyConsole(root: string, outdir: string): Promise<void> {
+  const { VENDOR_FILES, browserModule, packageDir } = await import('../packages/api/src/console/assets.js');
+  await cp(join(root, 'packages/api/src/console/ui'), join(outdir, 'console', 'ui'), { recursive: true });
+  const require = createRequire(join(root, 'packages/api/package.json'));
+  for (const [name, [pkg, path]] of Object.entries(VENDOR_FILES)) {
+    await mkdir(join(outdir, 'console', 'vendor'), { recursive: true });
+    const source = await readFile(join(packageDir(require, pkg), path), 'utf8');
+    await writeFile(join(outdir, 'console', 'vendor', name), browserModule(source));
+  }
 }

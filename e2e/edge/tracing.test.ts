@@ -35,6 +35,9 @@ describe('tracing: one trace follows a message end to end', () => {
     expect(command && routed && delivered, spans.map((s) => s.name).join(', ')).toBeTruthy();
     const traceId = command!.spanContext().traceId;
     expect(routed!.spanContext().traceId).toBe(traceId);
+    // The in-process server runs on the memory bus, and its spans say so.
+    expect(routed!.attributes['messaging.system']).toBe('memory');
+    expect(delivered!.attributes['messaging.system']).toBe('memory');
     expect(delivered!.spanContext().traceId).toBe(traceId);
     expect(routed!.parentSpanContext?.spanId).toBe(command!.spanContext().spanId);
     expect(delivered!.parentSpanContext?.spanId).toBe(routed!.spanContext().spanId);

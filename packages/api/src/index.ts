@@ -1,4 +1,6 @@
 export { ApiKeys } from './auth.js';
+export type { ConsoleOptions, OpsConsole } from './console/server.js';
+export { startConsole } from './console/server.js';
 export type { CallOptions } from './core.js';
 export { ApiCore, DEFAULT_DISCONNECT_REASON } from './core.js';
 export type { ApiKeySettings } from './dev-key.js';
@@ -20,7 +22,7 @@ export type { LoadedProtos } from './proto.js';
 export { API_PROTO, HEALTH_PROTO, LOADER_OPTIONS, loadProtos, PROTO_DIR, SERVICE_NAME } from './proto.js';
 export type { SwitchboardHandlers } from './proto-messages.js';
 export * from './schemas.js';
-export type { ApiConfigSettings, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
+export type { ApiConfigSettings, ApiMetrics, ApiServer, ApiServerOptions, ApiSettings } from './server.js';
 export { apiSettings, startApiServer } from './server.js';
 export type { Wire } from './wire.js';
 export { fromWire, parseDataJson, replyFromWire, requestToWire, toWire } from './wire.js';

@@ -9,9 +9,10 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { type Bus, ConfigError } from '@switchboard/bus';
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, errorName } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './auth.js';
+import { startConsole } from './console/server.js';
 import { ApiCore } from './core.js';
 import { type ApiKeySettings, DEV_API_KEY, effectiveApiKeys } from './dev-key.js';
 import { SwitchboardApiError, toApiError, toServiceError } from './errors.js';
@@ -37,11 +38,21 @@ export interface ApiServerOptions {
   problems?: () => string[];
   /** Info drops nodes silent this long (default 10 s). */
   nodeSilentMs?: number;
+  /** Told about every call: gRPC method, `ok` or the error code's name, and its duration. */
+  metrics?: ApiMetrics;
+  /** Serve the ops console (web UI, same API keys) on this address too. */
+  console?: { host: string; port: number };
+}
+
+export interface ApiMetrics {
+  call(method: string, result: string, seconds: number): void;
 }
 
 export interface ApiServer {
   port: number;
   core: ApiCore;
+  /** The ops console's port, when it is on. */
+  consolePort?: number;
   /** Reports NOT_SERVING from now on (used while shutting down). */
   setServing(serving: boolean): void;
   stop(): Promise<void>;
@@ -75,9 +86,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           keys.check(call.metadata);
           const result = await handler(call.request, remainingMs(call, options.timeoutMs));
           callback(null, result);
+          options.metrics?.call(method, 'ok', (Date.now() - started) / 1000);
           log.debug({ method, ms: Date.now() - started }, 'api call');
         } catch (error) {
           const e = toApiError(error);
+          options.metrics?.call(method, errorName(e.code), (Date.now() - started) / 1000);
           if (e.code === ErrorCode.Internal) log.error({ err: error, method }, 'api call failed');
           else log.debug({ method, code: e.code, err: e.message }, 'api call refused');
           callback(toServiceError(e));
@@ -189,17 +202,30 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   let stopped = false;
+  const opsConsole = options.console
+    ? await startConsole({
+        core,
+        bus,
+        log: log.child({ part: 'console' }),
+        host: options.console.host,
+        port: options.console.port,
+        keys: options.keys,
+        insecure: options.insecure ?? false,
+      })
+    : undefined;
   return {
     port,
     core,
     setServing(value) {
       serving = value;
     },
+    ...(opsConsole ? { consolePort: opsConsole.port } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       serving = false;
       nodes.stop();
+      await opsConsole?.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

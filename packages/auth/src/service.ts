@@ -5,6 +5,7 @@ import {
   encodeJson,
   RemoteError,
   RpcClient,
+  type RpcMetrics,
   Subjects,
   type Subscription,
   serve,
@@ -27,16 +28,20 @@ export interface RevocationOptions {
  * The auth service: answers `sb.auth.verify` with the token's identity or a token error code;
  * with a revocation store, also `sb.auth.revoke.*`: the revocation is stored (so the token
  * cannot connect again) and then announced on `sb.control.all` (so every edge closes the
- * connections holding it).
+ * connections holding it). Its verification results by reason are the `result` of the served
+ * requests (`metrics`).
  */
 export function startAuthService(deps: {
   bus: Bus;
   verifier: TokenVerifier;
   log: Logger;
   revocations?: RevocationOptions;
+  metrics?: RpcMetrics;
 }): { stop(): void } {
-  const { bus, verifier, log, revocations } = deps;
-  const subs: Subscription[] = [serve(bus, AuthRpc.verify, (body) => verifier.verify(body.token), log)];
+  const { bus, verifier, log, revocations, metrics } = deps;
+  const subs: Subscription[] = [
+    serve(bus, AuthRpc.verify, (body) => verifier.verify(body.token), log, metrics),
+  ];
   if (revocations) {
     const { store, rememberMs } = revocations;
     subs.push(
@@ -51,6 +56,7 @@ export function startAuthService(deps: {
           return { untilMs: until };
         },
         log,
+        metrics,
       ),
       serve(
         bus,
@@ -66,6 +72,7 @@ export function startAuthService(deps: {
           return { issuedBeforeMs: before };
         },
         log,
+        metrics,
       ),
     );
   }

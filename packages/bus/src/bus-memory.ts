@@ -106,6 +106,7 @@ export class MemoryBusHub {
  * Payloads are passed by reference: handlers must not mutate `data`.
  */
 export class MemoryBus implements Bus {
+  readonly system = 'memory';
   readonly #hub: MemoryBusHub;
   readonly #subs = new Set<HubSubscription>();
   readonly #statusListeners = new Set<(status: BusStatus) => void>();

@@ -77,6 +77,7 @@ const DEFAULTS = {
  * adds the runtime's error classes, subject rules and status reporting on top.
  */
 export class NatsBus implements Bus {
+  readonly system = 'nats';
   readonly #nc: NatsConnection;
   readonly #log: Logger;
   readonly #drainTimeoutMs: number;

@@ -41,6 +41,11 @@ export interface Subscription {
 export type BusStatus = 'connected' | 'disconnected' | 'closed';
 
 export interface Bus {
+  /**
+   * What carries the messages (`nats`, `memory`), for the `messaging.system` attribute of spans.
+   * Optional so a test double need not say; spans then say `unknown`.
+   */
+  readonly system?: string;
   publish(subject: string, data: Uint8Array, options?: PublishOptions): void;
   subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): Subscription;
   /** Rejects with `TimeoutError`, `NoRespondersError`, or `ClosedError` (closed, or the link is down). */

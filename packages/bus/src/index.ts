@@ -36,7 +36,7 @@ export {
   permits,
   ROLE_PERMISSIONS,
 } from './permissions.js';
-export type { RpcHandler } from './rpc.js';
+export type { RpcHandler, RpcMetrics } from './rpc.js';
 export { call, parseRequest, serve } from './rpc.js';
 export type { RpcCallOptions } from './rpc-client.js';
 export { RpcClient } from './rpc-client.js';

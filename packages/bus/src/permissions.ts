@@ -75,7 +75,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
     allowResponses: true,
   },
   api: {
-    about: 'the gRPC server API: publishes, reads presence and history, the only one to control connections',
+    about:
+      'the gRPC server API and ops console: publishes, reads presence and history, watches rooms, the only one to control connections',
     publish: [
       'sb.api.publish',
       'sb.api.user',
@@ -89,7 +90,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
       'sb.control.all',
       'sb.nodes.api',
     ],
-    subscribe: ['sb.nodes.*', `${inboxPrefix('api')}.>`],
+    // sb.room.> feeds the ops console's live rates and tail.
+    subscribe: ['sb.nodes.*', 'sb.room.>', `${inboxPrefix('api')}.>`],
     allowResponses: false,
   },
   backend: {

@@ -31,6 +31,25 @@ describe('serve and RpcClient.call', () => {
     expect(await rpc.call(add, { a: 2 })).toEqual({ sum: 3 });
   });
 
+  it('tells the metrics hook each answer: subject, ok or the error name, and a duration', async () => {
+    const served: Array<[string, string, number]> = [];
+    const metrics = {
+      served: (subject: string, result: string, s: number) => served.push([subject, result, s]),
+    };
+    serve(bus, add, ({ a, b }) => ({ sum: a + b }), silentLogger(), metrics);
+    await rpc.call(add, { a: 2 });
+    await bus.request(add.subject, encodeJson({ a: 'x' }), { timeoutMs: 500 });
+    expect(served.map(([subject, result]) => [subject, result])).toEqual([
+      ['sb.test.add', 'ok'],
+      ['sb.test.add', 'bad_request'],
+    ]);
+    for (const [, , seconds] of served) expect(seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says which bus carries the spans: the memory bus is not NATS', () => {
+    expect(bus.system).toBe('memory');
+  });
+
   it('answers BadRequest naming the field for a body that does not match', async () => {
     serve(bus, add, ({ a, b }) => ({ sum: a + b }), silentLogger());
     const reply = await bus.request(add.subject, encodeJson({ a: 'x' }), { timeoutMs: 500 });

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@switchboard/protocol';
+import { ErrorCode, errorName } from '@switchboard/protocol';
 import {
   busAttributes,
   contextFrom,
@@ -25,12 +25,21 @@ export type RpcHandler<D extends RpcDescriptor> = (
   msg: BusMessage,
 ) => Promise<RpcResult<D>> | RpcResult<D>;
 
+/**
+ * Told about every request `serve` answers: its subject, `ok` or the error code's name, and how
+ * long the handler took. The bus library stays free of a metrics client; the process injects one.
+ */
+export interface RpcMetrics {
+  served(subject: string, result: string, seconds: number): void;
+}
+
 /** Answers the descriptor's subject in its queue group; bodies are validated (`BadRequest`) first. */
 export function serve<D extends RpcDescriptor>(
   bus: Bus,
   descriptor: D,
   handler: RpcHandler<D>,
   log: Logger,
+  metrics?: RpcMetrics,
 ): Subscription {
   return bus.subscribe(
     descriptor.subject,
@@ -39,10 +48,10 @@ export function serve<D extends RpcDescriptor>(
         msg.subject,
         {
           kind: SpanKind.SERVER,
-          attributes: busAttributes(msg.subject, 'process'),
+          attributes: busAttributes(msg.subject, 'process', bus.system ?? 'unknown'),
           parent: contextFrom(msg.headers),
         },
-        () => answer(bus, msg, descriptor, handler, log),
+        () => answer(bus, msg, descriptor, handler, log, metrics),
       );
     },
     { queue: descriptor.queue },
@@ -55,7 +64,9 @@ async function answer<D extends RpcDescriptor>(
   descriptor: D,
   handler: RpcHandler<D>,
   log: Logger,
+  metrics: RpcMetrics | undefined,
 ): Promise<void> {
+  const started = performance.now();
   let reply: { result: unknown } | { error: CodedError };
   try {
     let body: unknown;
@@ -72,6 +83,11 @@ async function answer<D extends RpcDescriptor>(
       log.warn({ err: error, subject: msg.subject }, 'a backend is unavailable');
     reply = { error: coded ?? INTERNAL_ERROR };
   }
+  metrics?.served(
+    descriptor.subject,
+    'error' in reply ? errorName(reply.error.code) : 'ok',
+    (performance.now() - started) / 1000,
+  );
   if (msg.reply === undefined) return;
   try {
     bus.publish(msg.reply, encodeJson(reply));

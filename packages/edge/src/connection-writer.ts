@@ -54,6 +54,7 @@ export class ConnectionWriter {
       return false;
     }
     conn.raw.write(wire);
+    this.#metrics.bytesOut.inc(wire.length);
     if (kind !== undefined) this.#metrics.framesOut.inc({ kind });
     return true;
   }
@@ -94,6 +95,7 @@ export class ConnectionWriter {
   close(conn: Connection, code: number, reason: string): void {
     if (conn.isClosed) return;
     conn.closingWith(code);
+    if (code === CloseCode.SlowConsumer) this.#metrics.slowConsumerCloses.inc();
     if (code !== CloseCode.SlowConsumer) {
       // A slow consumer's buffer is full: the close frame alone says it.
       const push = { t: 'disconnect', code, reason, reconnect: code < 4500 };

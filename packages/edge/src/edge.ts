@@ -118,6 +118,7 @@ export class Edge {
     this.#log = deps.log;
     this.#metrics = deps.metrics;
     const o = deps.options;
+    this.#metrics.connectionLimit.set(o.maxConnections);
     this.#limits = {
       maxFrameBytes: o.maxFrameBytes,
       maxRooms: o.maxRoomsPerConnection,
@@ -208,6 +209,7 @@ export class Edge {
       presence: deps.presence,
       bus: deps.bus,
       log: deps.log,
+      metrics: deps.metrics,
       nodeId: o.nodeId,
       pingIntervalMs: o.pingIntervalMs,
       pongTimeoutMs: o.pongTimeoutMs ?? DEFAULT_PONG_TIMEOUT_MS,

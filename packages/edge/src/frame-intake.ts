@@ -64,6 +64,7 @@ export class FrameIntake {
       : Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.from(data);
+    this.#metrics.bytesIn.inc(buffer.length);
     const outcome = parseClientFrame(buffer.toString('utf8'));
     const id = outcome.ok ? outcome.command.id : outcome.id;
     const limit = conn.takeFrameToken(this.#rate, Date.now());

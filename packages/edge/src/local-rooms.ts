@@ -182,7 +182,7 @@ export class LocalRooms {
           {
             kind: SpanKind.CONSUMER,
             attributes: {
-              ...busAttributes(Subjects.room(room.name), 'receive'),
+              ...busAttributes(Subjects.room(room.name), 'receive', this.#bus.system ?? 'unknown'),
               'switchboard.room': room.name,
               'switchboard.offset': offset,
               'switchboard.local_members': room.members.size,

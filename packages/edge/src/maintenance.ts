@@ -5,6 +5,7 @@ import type { Logger } from '@switchboard/telemetry';
 import type { ConnectionWriter } from './connection-writer.js';
 import type { Connections } from './connections.js';
 import { type Membership, metaOf } from './membership.js';
+import type { EdgeMetrics } from './metrics.js';
 import { textFrame } from './ws-frame.js';
 
 /** The app-level heartbeat, framed once for every socket and every sweep. */
@@ -20,6 +21,7 @@ export interface MaintenanceDeps {
   presence: PresenceClient;
   bus: Bus;
   log: Logger;
+  metrics: EdgeMetrics;
   nodeId: string;
   pingIntervalMs: number;
   /**
@@ -81,6 +83,8 @@ export class Maintenance {
         writer.terminate(conn, CloseCode.HeartbeatTimeout);
         continue;
       }
+      // One observation per connection and sweep: the queue-size distribution, no per-connection labels.
+      this.#deps.metrics.outboundBufferBytes.observe(conn.socket.bufferedAmount);
       conn.socket.ping();
       if (conn.isOpen) writer.sendWire(conn, PING_WIRE, 'ping');
     }

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export class EdgeMetrics {
   /** Open WebSocket connections: the HPA scales the edge on this. */
   readonly connections: Gauge;
+  /** SB_MAX_CONNECTIONS, so an alert can compare `connections` with it. */
+  readonly connectionLimit: Gauge;
   readonly upgrades: Counter<'result'>;
   readonly disconnects: Counter<'reason'>;
   readonly authFailures: Counter<'reason'>;
@@ -14,12 +16,21 @@ export class EdgeMetrics {
   readonly deliveryLatency: Histogram;
   readonly rooms: Gauge;
   readonly staleDeliveries: Counter;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly slowConsumerCloses: Counter;
+  readonly outboundBufferBytes: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
     this.connections = new Gauge({
       name: 'switchboard_edge_connections',
       help: 'Open WebSocket connections on this edge',
+      registers,
+    });
+    this.connectionLimit = new Gauge({
+      name: 'switchboard_edge_connection_limit',
+      help: 'Connections this edge accepts at most (SB_MAX_CONNECTIONS)',
       registers,
     });
     this.upgrades = new Counter({
@@ -79,6 +90,27 @@ export class EdgeMetrics {
     this.staleDeliveries = new Counter({
       name: 'switchboard_edge_stale_epoch_deliveries_total',
       help: 'Room deliveries dropped because they belong to an epoch older than the room is on',
+      registers,
+    });
+    this.bytesIn = new Counter({
+      name: 'switchboard_edge_received_bytes_total',
+      help: 'Payload bytes of text frames received from clients',
+      registers,
+    });
+    this.bytesOut = new Counter({
+      name: 'switchboard_edge_sent_bytes_total',
+      help: 'Bytes of WebSocket frames written to clients (headers included)',
+      registers,
+    });
+    this.slowConsumerCloses = new Counter({
+      name: 'switchboard_edge_slow_consumer_closes_total',
+      help: 'Connections closed because their outbound buffer passed SB_OUTBOUND_MAX_BYTES',
+      registers,
+    });
+    this.outboundBufferBytes = new Histogram({
+      name: 'switchboard_edge_outbound_buffer_bytes',
+      help: "Each open connection's unsent bytes, sampled at every heartbeat sweep",
+      buckets: [0, 1024, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216],
       registers,
     });
   }

@@ -1,5 +1,5 @@
 export type { PresenceListRequest } from './client.js';
 export { PresenceClient } from './client.js';
 export { PresenceRpc } from './rpc.js';
-export type { PresenceOptions } from './service.js';
+export type { PresenceMetrics, PresenceOptions } from './service.js';
 export { startPresenceService } from './service.js';

@@ -4,6 +4,7 @@ import {
   encodeText,
   RemoteError,
   type RpcBody,
+  type RpcMetrics,
   Subjects,
   type Subscription,
   serve,
@@ -24,6 +25,13 @@ export interface PresenceOptions {
   sweepIntervalMs: number;
 }
 
+/** What the presence service reports to metrics (the process supplies it; absent in unit tests). */
+export interface PresenceMetrics extends RpcMetrics {
+  /** Entries that appeared (`added`) or went away (`left`: a leave; `expired`: removed by a sweep). */
+  entries(change: 'added' | 'left' | 'expired', count: number): void;
+  sweep(result: 'ok' | 'failed'): void;
+}
+
 /**
  * The presence service: keeps who is in each room (one entry per connection, public meta
  * only) and pushes join/leave diffs to the room as ready-to-send client frames.
@@ -33,8 +41,14 @@ export function startPresenceService(deps: {
   store: PresenceStore;
   options: PresenceOptions;
   log: Logger;
+  metrics?: PresenceMetrics;
 }): { stop(): void } {
-  const { bus, store, options, log } = deps;
+  const { bus, store, options, log, metrics } = deps;
+  /** A store write that added an entry (a refresh of a live one adds nothing). */
+  const added = (isNew: boolean): boolean => {
+    if (isNew) metrics?.entries('added', 1);
+    return isNew;
+  };
   const tracked = (r: string) => anyPatternMatches(options.rooms, r);
 
   async function announce(r: string, kind: 'joins' | 'leaves', members: PresenceMember[]): Promise<void> {
@@ -48,12 +62,13 @@ export function startPresenceService(deps: {
   async function join(req: RpcBody<typeof PresenceRpc.join>): Promise<{ tracked: boolean }> {
     if (!tracked(req.room)) return { tracked: false };
     const member = toMember(req);
-    if (await store.add(req.room, member)) await announce(req.room, 'joins', [member]);
+    if (added(await store.add(req.room, member))) await announce(req.room, 'joins', [member]);
     return { tracked: true };
   }
 
   async function leave(req: RpcBody<typeof PresenceRpc.leave>): Promise<Record<string, never>> {
     const removed = await store.remove(req.room, req.conn);
+    if (removed) metrics?.entries('left', 1);
     if (removed) await announce(req.room, 'leaves', [toMember(removed)]);
     return {};
   }
@@ -65,7 +80,7 @@ export function startPresenceService(deps: {
         if (!tracked(e.room)) return;
         // A refresh can re-add an entry that was swept (an edge that was stalled): announce it again.
         const member = toMember(e);
-        if (await store.add(e.room, member)) await announce(e.room, 'joins', [member]);
+        if (added(await store.add(e.room, member))) await announce(e.room, 'joins', [member]);
       }),
     );
     return {};
@@ -92,6 +107,8 @@ export function startPresenceService(deps: {
 
   async function sweep(): Promise<void> {
     const expired = await store.sweep();
+    metrics?.sweep('ok');
+    if (expired.length > 0) metrics?.entries('expired', expired.length);
     const byRoom = new Map<string, PresenceMember[]>();
     for (const { room: r, entry: e } of expired) {
       const members = byRoom.get(r) ?? [];
@@ -103,15 +120,18 @@ export function startPresenceService(deps: {
   }
 
   const subs: Subscription[] = [
-    serve(bus, PresenceRpc.join, join, log),
-    serve(bus, PresenceRpc.leave, leave, log),
-    serve(bus, PresenceRpc.refresh, refresh, log),
-    serve(bus, PresenceRpc.list, list, log),
-    serve(bus, PresenceRpc.count, count, log),
-    serve(bus, PresenceRpc.rooms, rooms, log),
+    serve(bus, PresenceRpc.join, join, log, metrics),
+    serve(bus, PresenceRpc.leave, leave, log, metrics),
+    serve(bus, PresenceRpc.refresh, refresh, log, metrics),
+    serve(bus, PresenceRpc.list, list, log, metrics),
+    serve(bus, PresenceRpc.count, count, log, metrics),
+    serve(bus, PresenceRpc.rooms, rooms, log, metrics),
   ];
   const timer = setInterval(() => {
-    sweep().catch((error: unknown) => log.warn({ err: error }, 'presence sweep failed'));
+    sweep().catch((error: unknown) => {
+      metrics?.sweep('failed');
+      log.warn({ err: error }, 'presence sweep failed');
+    });
   }, options.sweepIntervalMs);
   timer.unref();
   log.info('presence service ready');

@@ -5,6 +5,7 @@ import {
   encodeText,
   RemoteError,
   type RpcBody,
+  type RpcMetrics,
   Subjects,
   type Subscription,
   serve,
@@ -33,6 +34,13 @@ export interface RouterOptions {
 
 /** Far above a healthy append (well under 10 ms), below the time a stall takes to matter. */
 export const DEFAULT_EPOCH_RECHECK_AFTER_MS = 250;
+/** What the router reports to metrics (the process supplies it; absent in unit tests). */
+export interface RouterMetrics extends RpcMetrics {
+  /** A publish reached history: stored (a new offset) or a duplicate idempotency key; `trimmed` when the oldest entry fell out. */
+  historyAppended(result: 'stored' | 'duplicate', trimmed: boolean): void;
+  /** A join with a position: `recovered`, or `unrecovered` with why (`epoch`, `trimmed`, `ahead`; `none` when recovered). */
+  recovery(outcome: 'recovered' | 'unrecovered', reason: string): void;
+}
 
 /**
  * The router owns rooms: it assigns offsets (through the
@@ -45,8 +53,9 @@ export function startRouterService(deps: {
   rateLimits: RateLimitStore;
   options: RouterOptions;
   log: Logger;
+  metrics?: RouterMetrics;
 }): { stop(): void } {
-  const { bus, history, rateLimits, log } = deps;
+  const { bus, history, rateLimits, log, metrics } = deps;
   const options = { epochRecheckAfterMs: DEFAULT_EPOCH_RECHECK_AFTER_MS, ...deps.options };
   const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
 
@@ -78,6 +87,10 @@ export function startRouterService(deps: {
       key !== undefined ? { idempotencyKey: scopedIdempotencyKey(from.user, key) } : undefined,
     );
     await assertEpochCurrent(room, appended.epoch, started);
+    metrics?.historyAppended(
+      appended.duplicate ? 'duplicate' : 'stored',
+      !appended.duplicate && appended.offset > options.historySize,
+    );
     if (appended.duplicate) return { offset: appended.offset, epoch: appended.epoch, duplicate: true };
     bus.publish(
       Subjects.room(room),
@@ -161,7 +174,14 @@ export function startRouterService(deps: {
       missed >= 0 &&
       read.entries.length === missed &&
       (missed === 0 || read.entries[0]?.offset === since.offset + 1);
-    if (!complete) return { ...base, recovered: false };
+    if (!complete) {
+      metrics?.recovery(
+        'unrecovered',
+        read.epoch !== since.epoch ? 'epoch' : missed < 0 ? 'ahead' : 'trimmed',
+      );
+      return { ...base, recovered: false };
+    }
+    metrics?.recovery('recovered', 'none');
     return {
       ...base,
       recovered: true,
@@ -188,11 +208,11 @@ export function startRouterService(deps: {
   }
 
   const subs: Subscription[] = [
-    serve(bus, RouterRpc.publish, publish, log),
-    serve(bus, RouterRpc.join, join, log),
-    serve(bus, RouterRpc.history, readHistory, log),
-    serve(bus, RouterRpc.apiPublish, apiPublish, log),
-    serve(bus, RouterRpc.apiUser, apiUser, log),
+    serve(bus, RouterRpc.publish, publish, log, metrics),
+    serve(bus, RouterRpc.join, join, log, metrics),
+    serve(bus, RouterRpc.history, readHistory, log, metrics),
+    serve(bus, RouterRpc.apiPublish, apiPublish, log, metrics),
+    serve(bus, RouterRpc.apiUser, apiUser, log, metrics),
   ];
   log.info('router service ready');
   return {

@@ -13,6 +13,7 @@ import {
 } from '@switchboard/stores';
 import type { Logger } from '@switchboard/telemetry';
 import type { Redis, RedisOptions } from 'ioredis';
+import type { ServerMetrics } from './metrics.js';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -57,7 +58,12 @@ export interface BackendSettings {
   presenceTtlMs: number;
 }
 
-export async function openBackends(config: BackendSettings, log: Logger, nodeId: string): Promise<Backends> {
+export async function openBackends(
+  config: BackendSettings,
+  log: Logger,
+  nodeId: string,
+  metrics?: ServerMetrics,
+): Promise<Backends> {
   const buses: Bus[] = [];
   let connectBus: (service: string) => Promise<Bus>;
   if (config.bus === 'memory') {
@@ -67,8 +73,8 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
     connectBus = async () => hub.connect();
   } else {
     const { NatsBus } = await import('@switchboard/bus/nats');
-    connectBus = (service) =>
-      NatsBus.connect({
+    connectBus = async (service) => {
+      const bus = await NatsBus.connect({
         servers: config.natsUrl.split(','),
         name: `${service}@${nodeId}`,
         log: log.child({ bus: service }),
@@ -77,6 +83,9 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
         // Each role reads replies on its own prefix: nats-server lets it subscribe to no other.
         inboxPrefix: inboxPrefixOf(service),
       });
+      metrics?.watchNats(service, bus);
+      return bus;
+    };
   }
 
   let redis: Redis | undefined;
@@ -118,6 +127,7 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       });
       created.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
       created.on('ready', () => log.info('redis ready'));
+      metrics?.watchRedis(created);
       redis = created;
       return created;
     };

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { type Listening, listen } from './listen.js';
 
 /** What a process says about itself on `/readyz`. */
@@ -21,6 +21,15 @@ export async function startHealthServer(options: {
   registry: Registry;
   readiness: () => ReadinessReport;
 }): Promise<HealthServer> {
+  // Readiness as a metric too: plain Prometheus has no kube-state-metrics to tell it.
+  new Gauge({
+    name: 'switchboard_ready',
+    help: '1 when /readyz would answer 200 (the process can do its job), else 0',
+    registers: [options.registry],
+    collect() {
+      this.set(options.readiness().ready ? 1 : 0);
+    },
+  });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -4,6 +4,7 @@ export type { HealthServer, ReadinessReport } from './health-server.js';
 export { startHealthServer } from './health-server.js';
 export type { Listening } from './listen.js';
 export { listen } from './listen.js';
+export { ServerMetrics } from './metrics.js';
 export type { RunningService, ServiceContext, ServiceRole } from './run-service.js';
 export { runService } from './run-service.js';
 export type { Standalone } from './standalone.js';

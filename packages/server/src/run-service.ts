@@ -6,6 +6,7 @@ import { type Backends, openBackends } from './backends.js';
 import { loadConfigOrExit } from './config/loader.js';
 import type { ConfigRole, RoleConfig } from './config/roles.js';
 import { startHealthServer } from './health-server.js';
+import { ServerMetrics } from './metrics.js';
 import { startTelemetry } from './telemetry.js';
 
 /** A service of a cluster, each its own process. */
@@ -16,6 +17,8 @@ export interface ServiceContext<R extends ServiceRole = ServiceRole> {
   config: RoleConfig<R>;
   log: Logger;
   registry: Registry;
+  /** The product metrics of this process (registered in `registry`). */
+  metrics: ServerMetrics;
   nodeId: string;
   backends: Backends;
 }
@@ -68,6 +71,7 @@ export async function runService<R extends ServiceRole>(
   const stopTelemetry = await startTelemetry(`switchboard-${name}`, log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = new ServerMetrics(registry, name);
   let service: RunningService | undefined;
   let backends: Backends | undefined;
   let stopping = false;
@@ -105,10 +109,10 @@ export async function runService<R extends ServiceRole>(
   process.on('SIGTERM', (s) => void shutdown(s));
   process.on('SIGINT', (s) => void shutdown(s));
 
-  backends = await openBackends(config, log, nodeId);
+  backends = await openBackends(config, log, nodeId, metrics);
   for (;;) {
     try {
-      service = await start({ config, log, registry, nodeId, backends });
+      service = await start({ config, log, registry, metrics, nodeId, backends });
       break;
     } catch (error) {
       if (!(error instanceof ClosedError) || stopping) throw error;

@@ -25,6 +25,7 @@ import type {
 } from './config/roles.js';
 import { startHealthServer } from './health-server.js';
 import { listen } from './listen.js';
+import { ServerMetrics } from './metrics.js';
 
 export interface Standalone {
   wsPort: number;
@@ -51,12 +52,14 @@ export async function startStandalone(
   const { log } = deps;
   const registry = deps.registry ?? new Registry();
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
-  const backends = await openBackends(config, log, nodeId);
-  const services = await startServices(config, backends, log);
+  // One registry for every role here: ServerMetrics registers each family once.
+  const metrics = new ServerMetrics(registry, 'standalone');
+  const backends = await openBackends(config, log, nodeId, metrics);
+  const services = await startServices(config, backends, log, metrics);
 
   const edgeNode = await startEdgeNode(config, backends, registry, log, nodeId);
   const edge = edgeNode.edge;
-  const api = await startEmbeddedApi(config, backends, log, nodeId);
+  const api = await startEmbeddedApi(config, backends, log, nodeId, metrics);
   const health = await startHealthServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -103,12 +106,13 @@ async function startEmbeddedApi(
   backends: Backends,
   log: Logger,
   nodeId: string,
+  metrics: ServerMetrics,
 ): Promise<ApiServer | undefined> {
   if (config.env === 'production' && config.apiKeys.length === 0 && !config.apiInsecure) {
     log.warn('server API off: set SB_API_KEYS to serve it (docs/api.md)');
     return undefined;
   }
-  return startApiNode(config, backends, log, `${nodeId}-api`);
+  return startApiNode(config, backends, log, `${nodeId}-api`, undefined, metrics);
 }
 
 /** The gRPC server API on its own bus client; logs where it listens and whether the dev key is in force. */
@@ -118,6 +122,7 @@ export async function startApiNode(
   log: Logger,
   nodeId: string,
   problems?: () => string[],
+  metrics?: ServerMetrics,
 ): Promise<ApiServer> {
   const settings = apiSettings(config);
   const apiLog = log.child({ svc: 'api' });
@@ -132,6 +137,10 @@ export async function startApiNode(
     ...(settings.tls ? { tls: settings.tls } : {}),
     timeoutMs: settings.timeoutMs,
     problems: () => [...backends.problems(), ...(problems?.() ?? [])],
+    ...(metrics ? { metrics: metrics.api() } : {}),
+    ...(config.consolePort !== undefined
+      ? { console: { host: settings.host, port: config.consolePort } }
+      : {}),
   });
   apiLog.info(
     {
@@ -146,6 +155,9 @@ export async function startApiNode(
     apiLog.warn(
       `server API uses the development API key "${DEV_API_KEY}" — try: pnpm -s switchboard info --grpc ${dialHost}:${server.port} --api-key ${DEV_API_KEY}`,
     );
+  }
+  if (server.consolePort !== undefined) {
+    apiLog.info({ console: `http://${settings.host}:${server.consolePort}` }, 'ops console listening');
   }
   if (settings.insecure) apiLog.warn('server API accepts calls WITHOUT an API key (SB_API_INSECURE=true)');
   return server;
@@ -186,11 +198,12 @@ export async function startServices(
   config: AuthConfig & RouterConfig & PresenceConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<Array<{ stop(): void; problems?(): string[] }>> {
   return [
-    await startAuthNode(config, backends, log),
-    await startRouterNode(config, backends, log),
-    await startPresenceNode(config, backends, log),
+    await startAuthNode(config, backends, log, metrics),
+    await startRouterNode(config, backends, log, metrics),
+    await startPresenceNode(config, backends, log, metrics),
   ];
 }
 
@@ -199,6 +212,7 @@ export async function startAuthNode(
   config: AuthConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void; problems(): string[] }> {
   // One store for checking and for revoking: the memory store is per instance.
   const revocations = backends.revocations();
@@ -228,6 +242,7 @@ export async function startAuthNode(
     verifier,
     log: log.child({ svc: 'auth' }),
     revocations: { store: revocations, rememberMs: config.revocationTtlS * 1000 },
+    ...(metrics ? { metrics: metrics.auth() } : {}),
   });
   return {
     stop() {
@@ -243,6 +258,7 @@ export async function startRouterNode(
   config: RouterConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void }> {
   return startRouterService({
     bus: await backends.connectBus('router'),
@@ -255,6 +271,7 @@ export async function startRouterNode(
       lifecycleEvents: config.lifecycleEvents,
     },
     log: log.child({ svc: 'router' }),
+    ...(metrics ? { metrics: metrics.router() } : {}),
   });
 }
 
@@ -263,6 +280,7 @@ export async function startPresenceNode(
   config: PresenceConfig,
   backends: Backends,
   log: Logger,
+  metrics?: ServerMetrics,
 ): Promise<{ stop(): void }> {
   return startPresenceService({
     bus: await backends.connectBus('presence'),
@@ -274,6 +292,7 @@ export async function startPresenceNode(
       sweepIntervalMs: Math.max(250, Math.floor(config.presenceTtlMs / 3)),
     },
     log: log.child({ svc: 'presence' }),
+    ...(metrics ? { metrics: metrics.presence() } : {}),
   });
 }
 

@@ -54,10 +54,14 @@ export async function inSpan<T>(
   }
 }
 
-/** OpenTelemetry messaging attributes for a bus operation. */
-export function busAttributes(subject: string, operation: 'send' | 'receive' | 'process'): Attributes {
+/** OpenTelemetry messaging attributes for a bus operation; `system` is the bus's (`nats`, `memory`). */
+export function busAttributes(
+  subject: string,
+  operation: 'send' | 'receive' | 'process',
+  system: string,
+): Attributes {
   return {
-    'messaging.system': 'nats',
+    'messaging.system': system,
     'messaging.destination.name': subject,
     'messaging.operation.type': operation,
   };

@@ -16,8 +16,8 @@ try {
   process.exit(78);
 }
 
-await runService('api', async ({ config, backends, log, nodeId }) => {
-  const api = await startApiNode(config, backends, log, nodeId);
+await runService('api', async ({ config, backends, log, nodeId, metrics }) => {
+  const api = await startApiNode(config, backends, log, nodeId, undefined, metrics);
   return {
     drain: async () => api.setServing(false),
     stop: () => api.stop(),

@@ -122,6 +122,7 @@ export const apiPiece = piece('api', [
   'grpcTlsCertFile',
   'grpcTlsKeyFile',
   'grpcTlsCaFile',
+  'consolePort',
 ]);
 
 export const PIECES = [

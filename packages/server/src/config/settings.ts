@@ -5,6 +5,7 @@ import {
   list,
   oneOf,
   optionalBoolean,
+  optionalPort,
   optionalText,
   port,
   text,
@@ -422,6 +423,12 @@ export const SETTINGS = {
     undefined,
     'PEM private key for SB_GRPC_TLS_CERT_FILE',
     optionalText,
+  ),
+  consolePort: setting(
+    'SB_CONSOLE_PORT',
+    undefined,
+    'ops console (web UI on the api service, behind the API key; docs/operations.md) port; unset: off',
+    optionalPort,
   ),
   grpcTlsCaFile: setting(
     'SB_GRPC_TLS_CA_FILE',

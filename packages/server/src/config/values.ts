@@ -18,6 +18,14 @@ export function wholeNumber(min: number, max: number): ValueSchema<number> {
 
 export const port: ValueSchema<number> = wholeNumber(0, 65_535);
 
+/** A port, or nothing when empty (the feature is off). */
+export const optionalPort: ValueSchema<number | undefined> = v.pipe(
+  v.string(),
+  v.check((raw) => raw.trim() === '' || /^\d+$/.test(raw.trim()), 'must be a port from 0 to 65535, or empty'),
+  v.transform((raw) => (raw.trim() === '' ? undefined : Number(raw.trim()))),
+  v.check((n) => n === undefined || n <= 65_535, 'must be a port from 0 to 65535, or empty'),
+);
+
 export function oneOf<const T extends string>(...values: readonly T[]): ValueSchema<T> {
   return v.picklist(values, `must be one of: ${values.join(', ')}`);
 }

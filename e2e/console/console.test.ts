@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type Cluster, connectSocket, startCluster, type TestSocket } from '@switchboard/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, type ApiProcess, startApiProcess } from '../observability/api-process.js';
+
+/**
+ * The ops console (docs/operations.md) in headless Chromium against a real cluster: the api
+ * service serves it on SB_CONSOLE_PORT; the test signs in with the API key and checks the nodes,
+ * rooms, presence and live tail it shows, and that its actions reach real clients. With
+ * SB_UPDATE_SCREENSHOTS=1 it also writes the screenshots in docs/images/.
+ */
+
+const CHROMIUM = process.env['SB_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const inCI = Boolean(process.env['CI']);
+const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
+const updateScreenshots = process.env['SB_UPDATE_SCREENSHOTS'] === '1';
+
+/** Page code as text: this file is type-checked against Node's lib, without `document`. */
+async function until(page: Page, condition: string): Promise<void> {
+  await page.waitForFunction(condition, null, { timeout: 20_000 });
+}
+const text = (selector: string) => `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+if (!haveChromium && !inCI)
+  console.warn(`console test SKIPPED: ${CHROMIUM} not found (set SB_CHROMIUM_PATH)`);
+
+describe.skipIf(!haveChromium && !inCI)('ops console in headless Chromium', () => {
+  let cluster: Cluster;
+  let api: ApiProcess | undefined;
+  let consoleUrl = '';
+  let browser: Browser;
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ edges: 1, routers: 1 });
+    const port = await freePort();
+    consoleUrl = `http://127.0.0.1:${port}`;
+    api = await startApiProcess(cluster, { SB_CONSOLE_PORT: String(port) });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 60_000,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await browser?.close();
+    api?.stop();
+    await cluster?.stop();
+  }, 60_000);
+
+  it('refuses the API without a key, and a wrong key at the login form', async () => {
+    expect((await fetch(`${consoleUrl}/api/overview`)).status).toBe(401);
+    const wrong = await fetch(`${consoleUrl}/api/overview`, { headers: { Authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const index = await fetch(consoleUrl);
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // The test's own waits evaluate strings, which that policy forbids in the page.
+    const page = await browser.newPage({ bypassCSP: true });
+    await page.goto(consoleUrl);
+    await page.fill('#api-key', 'not-the-key');
+    await page.click('button[type=submit]');
+    await until(page, `${text('[role=alert]')}.includes('refused')`);
+    await page.close();
+  });
+
+  it('shows nodes, rooms with presence and a live tail, and its actions reach clients', async () => {
+    const edgeUrl = cluster.edgeUrls[0]!;
+    const alice = await connectSocket(edgeUrl, cluster.token('alice', { meta: { name: 'Alice' } }));
+    const bob = await connectSocket(edgeUrl, cluster.token('bob'));
+    sockets.push(alice, bob);
+    await alice.call({ op: 'join', room: 'lobby' });
+    await bob.call({ op: 'join', room: 'lobby' });
+    await alice.call({ op: 'join', room: 'support' });
+    await alice.call({ op: 'publish', room: 'lobby', event: 'chat', data: { text: 'hi bob' } });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
+    await page.goto(consoleUrl);
+    await page.fill('#api-key', API_KEY);
+    await page.click('button[type=submit]');
+
+    // Nodes and versions, from the heartbeats the api hears.
+    await until(page, `${text('#nodes')}.includes('edge-1') && ${text('#nodes')}.includes('api-1')`);
+    const nodes = await page.locator('#nodes tbody tr').allTextContents();
+    expect(nodes.some((row) => row.includes('edge-1') && row.includes('edge') && row.includes('0.1.0'))).toBe(
+      true,
+    );
+    await until(page, `${text('#stat-connections')}.startsWith('2')`);
+    // Rooms with their members.
+    await until(page, `${text('#rooms')}.includes('lobby') && ${text('#rooms')}.includes('support')`);
+    const lobbyRow = await page.locator('#rooms tbody tr', { hasText: 'lobby' }).textContent();
+    expect(lobbyRow).toContain('lobby22');
+
+    // A room: presence, then the live tail while messages flow.
+    await page.locator('#rooms tbody tr', { hasText: 'lobby' }).click();
+    await until(page, `${text('#members')}.includes('alice') && ${text('#members')}.includes('bob')`);
+    expect(await page.textContent('#room-stats')).toContain('2 connections, 2 users');
+    await page.waitForTimeout(300); // the tail's subscription is in place
+    for (let i = 1; i <= 3; i++) {
+      await alice.call({ op: 'publish', room: 'lobby', event: 'chat', data: { text: `message ${i}` } });
+    }
+    await until(page, `${text('#tail')}.includes('message 3')`);
+    // Live rates: the api counts room deliveries per window.
+    for (let i = 0; i < 20; i++) await bob.call({ op: 'publish', room: 'lobby', event: 'chat', data: i });
+    await until(page, `Number(${text('#stat-messages b')}) > 0`);
+    if (updateScreenshots) {
+      await mkdir(IMAGES, { recursive: true });
+      await page.screenshot({ path: `${IMAGES}console-overview.png`, fullPage: true });
+    }
+
+    // Publish a test message: a real member receives it, and the tail shows it.
+    await page.fill('#publish input[aria-label="event"]', 'console.test');
+    await page.fill('#publish input[aria-label="data (JSON)"]', '{"from":"ops"}');
+    await page.click('#publish button');
+    const pushed = await bob.push('msg', (m) => m.event === 'console.test');
+    expect(pushed.data).toEqual({ from: 'ops' });
+    expect(pushed.from?.user).toBe('@console');
+    await until(page, `${text('#note')}.includes('published at offset')`);
+    await until(page, `${text('#tail')}.includes('console.test')`);
+
+    // Disconnect a user: bob's connection is closed by his edge.
+    await page.fill('#disconnect input', 'bob');
+    await page.click('#disconnect button');
+    const closed = await bob.closed;
+    expect(closed.code).toBeGreaterThanOrEqual(4000);
+    await until(page, `${text('#note')}.includes('disconnected bob')`);
+    await until(page, `!${text('#members')}.includes('bob')`);
+    if (updateScreenshots) await page.screenshot({ path: `${IMAGES}console-room.png`, fullPage: true });
+
+    // The key stays in this tab's sessionStorage only; signing out forgets it.
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
+    await page.click('header button');
+    await until(page, `document.querySelector('#api-key') !== null`);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  }, 90_000);
+});
