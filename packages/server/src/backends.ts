@@ -9,8 +9,9 @@ import {
   type RateLimitStore,
   type RevocationStore,
 } from '@switchboard/stores';
+import type { RedisClient as StoreRedisClient } from '@switchboard/stores/redis';
 import type { Logger } from '@switchboard/telemetry';
-import type { Redis } from 'ioredis';
+import { redisClientFactory } from './redis-client.js';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -35,6 +36,11 @@ export interface BackendSettings {
   natsUrl: string;
   store: 'memory' | 'redis';
   redisUrl: string;
+  redisClusterNodes: readonly string[];
+  redisSentinels: readonly string[];
+  redisSentinelMaster: string;
+  redisWaitReplicas: number;
+  redisWaitTimeoutMs: number;
   historySize: number;
   historyTtlMs: number;
   historyMetaTtlMs: number;
@@ -61,7 +67,7 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       });
   }
 
-  let redis: Redis | undefined;
+  let redis: StoreRedisClient | undefined;
   let stores: {
     history: () => HistoryStore;
     presence: () => PresenceStore;
@@ -82,15 +88,16 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       revocations: () => new MemoryRevocationStore(),
     };
   } else {
-    const [{ Redis: RedisClient }, redisStores] = await Promise.all([
-      import('ioredis'),
+    // Standalone, Cluster or Sentinel: see redis-client.ts.
+    const [connectRedis, redisStores] = await Promise.all([
+      redisClientFactory(config),
       import('@switchboard/stores/redis'),
     ]);
     // Created on first use: a process that needs no store (an edge) neither connects to Redis
     // nor turns unready when Redis is down.
-    const client = (): Redis => {
+    const client = (): StoreRedisClient => {
       if (redis) return redis;
-      const created = new RedisClient(config.redisUrl, {
+      const created = connectRedis({
         // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
@@ -103,7 +110,12 @@ export async function openBackends(config: BackendSettings, log: Logger, nodeId:
       return created;
     };
     stores = {
-      history: () => new redisStores.RedisHistoryStore(client(), historyLimits),
+      history: () =>
+        new redisStores.RedisHistoryStore(client(), {
+          ...historyLimits,
+          waitReplicas: config.redisWaitReplicas,
+          waitTimeoutMs: config.redisWaitTimeoutMs,
+        }),
       presence: () => new redisStores.RedisPresenceStore(client(), { ttlMs: config.presenceTtlMs }),
       rateLimits: () => new redisStores.RedisRateLimitStore(client()),
       revocations: () => new redisStores.RedisRevocationStore(client()),

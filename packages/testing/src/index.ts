@@ -13,6 +13,8 @@ export type {
 export { CLUSTER_SECRET, startCluster } from './cluster.js';
 export type { TsxProcess } from './process.js';
 export { spawnTsx } from './process.js';
+export type { RedisClusterHandle, RedisNodeProcess, RedisSentinelHandle } from './redis-topologies.js';
+export { startRedisCluster, startRedisSentinel } from './redis-topologies.js';
 export { rejectionOf } from './rejection.js';
 export type { NatsServerHandle, RedisServerHandle, ServerHandle, StartServerOptions } from './servers.js';
 export { startNatsServer, startRedisServer } from './servers.js';

@@ -43,6 +43,11 @@ export const busPiece = piece('bus', ['bus', 'natsUrl', 'requestTimeoutMs']);
 export const storesPiece = piece('stores', [
   'store',
   'redisUrl',
+  'redisClusterNodes',
+  'redisSentinels',
+  'redisSentinelMaster',
+  'redisWaitReplicas',
+  'redisWaitTimeoutMs',
   'historySize',
   'historyTtlMs',
   'historyMetaTtlMs',
