@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@switchboard/auth';
+import { startNatsCluster } from './nats-cluster.js';
 import {
   type ExitInfo,
   exitOf,
@@ -58,6 +59,11 @@ export interface ClusterOptions {
   /** The HS256 secret the auth service accepts (`SB_JWT_SECRETS`). Default: `CLUSTER_SECRET`. */
   secret?: string;
   haproxy?: HaproxyOptions;
+  /**
+   * nats-server processes (default 1). More than one form a NATS cluster (routes on loopback,
+   * nats-cluster.ts); every service is given every node's URL. `ports.nats` applies to 1 only.
+   */
+  natsNodes?: number;
   /**
    * Fixed ports (default: free ports picked at start). `edgeWs`, `grpc` and `http` are first
    * ports: edge n gets `edgeWs + n - 1`, api n `grpc + n - 1`; the processes get consecutive
@@ -173,7 +179,10 @@ export interface Cluster {
   readonly wsUrl: string;
   /** Each edge's direct WebSocket URL, in order. */
   readonly edgeUrls: readonly string[];
+  /** The (first) nats-server. */
   readonly nats: NatsServerHandle;
+  /** Every nats-server: one, or the nodes of the NATS cluster (`natsNodes`). */
+  readonly natsNodes: readonly NatsServerHandle[];
   readonly redis: RedisServerHandle;
   readonly haproxy: HaproxyHandle;
   readonly edges: readonly ClusterProcess[];
@@ -276,17 +285,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const natsPort = options.ports?.nats !== undefined ? await ports.fixed(options.ports.nats) : undefined;
     const redisPort = options.ports?.redis !== undefined ? await ports.fixed(options.ports.redis) : undefined;
     const serverOptions: StartServerOptions = { env: hostEnv };
-    const [nats, redis] = await Promise.all([
-      startNatsServer({ ...serverOptions, ...(natsPort !== undefined ? { port: natsPort } : {}) }),
+    const natsCount = options.natsNodes ?? 1;
+    const [natsCluster, redis] = await Promise.all([
+      natsCount > 1
+        ? startNatsCluster({ nodes: natsCount })
+        : startNatsServer({ ...serverOptions, ...(natsPort !== undefined ? { port: natsPort } : {}) }).then(
+            (node) => ({ nodes: [node], url: node.url, stop: () => node.stop() }),
+          ),
       startRedisServer({ ...serverOptions, ...(redisPort !== undefined ? { port: redisPort } : {}) }),
     ]);
-    started.push(nats, redis);
+    const natsNodes = natsCluster.nodes;
+    const nats = natsNodes[0]!;
+    started.push(natsCluster, redis);
 
     const common: Record<string, string> = {
       ...CLUSTER_DEFAULTS,
       ...withoutManaged(options.env),
       SB_BUS: 'nats',
-      SB_NATS_URL: nats.url,
+      SB_NATS_URL: natsCluster.url,
       SB_STORE: 'redis',
       SB_REDIS_URL: redis.url,
       SB_JWT_SECRETS: secret,
@@ -344,6 +360,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       wsUrl: haproxy.wsUrl,
       edgeUrls: edges.map((e) => e.wsUrl!),
       nats,
+      natsNodes,
       redis,
       haproxy,
       edges,
@@ -383,7 +400,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       async status() {
         const haproxyView = haproxy.running ? await haproxy.servers().catch(() => []) : [];
         const rows: ClusterStatusRow[] = [
-          serverRow('nats-server', nats, `client ${nats.port}`, await tcpAnswers(nats.port)),
+          ...(await Promise.all(
+            natsNodes.map(async (node, i) =>
+              serverRow(
+                natsNodes.length > 1 ? `nats-server-${i + 1}` : 'nats-server',
+                node,
+                `client ${node.port}`,
+                await tcpAnswers(node.port),
+              ),
+            ),
+          )),
           serverRow('redis-server', redis, `${redis.port}`, await tcpAnswers(redis.port)),
         ];
         for (const p of processes) {
@@ -413,7 +439,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         return rows;
       },
       unexpectedExits: () => [
-        ...nats.unexpectedExits.map((e) => ({ name: 'nats-server', ...e })),
+        ...natsNodes.flatMap((node, i) =>
+          node.unexpectedExits.map((e) => ({
+            name: natsNodes.length > 1 ? `nats-server-${i + 1}` : 'nats-server',
+            ...e,
+          })),
+        ),
         ...redis.unexpectedExits.map((e) => ({ name: 'redis-server', ...e })),
         ...processes.flatMap((p) => p.unexpectedExits.map((e) => ({ name: p.name, ...e }))),
       ],
@@ -423,9 +454,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             ? haproxy.logFile
             : name === 'nats' || name === 'nats-server'
               ? nats.logFile
-              : name === 'redis' || name === 'redis-server'
-                ? redis.logFile
-                : cluster.process(name).logFile;
+              : /^nats(-server)?-\d+$/.test(name)
+                ? natsNodes[Number(name.split('-').at(-1)) - 1]?.logFile
+                : name === 'redis' || name === 'redis-server'
+                  ? redis.logFile
+                  : cluster.process(name).logFile;
         return file ? tail(file, lines) : '(no log)';
       },
       stop: async ({ keepLogs = false } = {}) => {
@@ -433,7 +466,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         stopped = (async () => {
           await stopAll(processes);
           await haproxy.stop();
-          await Promise.all([nats.stop(), redis.stop()]);
+          await Promise.all([natsCluster.stop(), redis.stop()]);
           if (ownDir && !keepLogs) await rm(logDir, { recursive: true, force: true });
         })();
         return stopped;
