@@ -17,6 +17,7 @@ edges.
   --ws-port <n>       HAProxy's WebSocket port, what clients use (default 8080)
   --grpc-port <n>     the api service's gRPC port, what the CLI uses (default 50051)
   --nats-port <n>     nats-server's client port (default: a free port)
+  --nats-nodes <n>    nats-server processes; 3 runs a NATS cluster, routes on loopback (default 1)
   --redis-port <n>    redis-server's port (default: a free port)
   --stats-port <n>    HAProxy's stats page (default 8404)
   --edge-port <n>     first edge's own WebSocket port; the next edges count up (default 8081)
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'ws-port': { type: 'string', default: '8080' },
     'grpc-port': { type: 'string', default: '50051' },
     'nats-port': { type: 'string' },
+    'nats-nodes': { type: 'string', default: '1' },
     'redis-port': { type: 'string' },
     api: { type: 'string', default: '1' },
     'stats-port': { type: 'string', default: '8404' },
@@ -100,6 +102,7 @@ try {
     edges: whole('edges', values.edges, 1, 16),
     routers: whole('routers', values.routers, 1, 16),
     api: whole('api', values.api, 0, 16),
+    natsNodes: whole('nats-nodes', values['nats-nodes'], 1, 9),
     env: shellEnv,
     secret,
     haproxy: { mode, balance },

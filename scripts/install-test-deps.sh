@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system programs the tests start for real, when they are missing:
-# nats-server and redis-server (cluster-mode tests), haproxy (the multi-edge fault tests)
+# nats-server and redis-server (cluster-mode tests; redis-cli from redis-tools builds Redis Clusters,
+# and redis-server --sentinel runs the Sentinels), haproxy (the multi-edge fault tests)
 # chromium (the browser test) and etcd (the kube-apiserver of scripts/k8s-chart-test.sh).
 set -euo pipefail
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)

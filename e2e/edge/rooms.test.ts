@@ -3,8 +3,8 @@ import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import { connectSocket, startSwitchboard, type TestSocket, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The same suite on the embedded backends and on real NATS + Redis: both are products.
-describe.each(['memory', 'nats+redis'] as const)('rooms (%s)', (backends) => {
+// The same suite on the embedded backends, on real NATS + Redis and on a Redis Cluster: all are products.
+describe.each(['memory', 'nats+redis', 'nats+redis-cluster'] as const)('rooms (%s)', (backends) => {
   let sb: TestSwitchboard;
   const open: TestSocket[] = [];
   const connect = async (

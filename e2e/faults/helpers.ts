@@ -45,6 +45,8 @@ export interface FaultCluster {
 export function useFaultCluster(options: {
   env?: Readonly<Record<string, string>>;
   logs: readonly string[];
+  /** nats-server processes (default 1; more form a NATS cluster). */
+  natsNodes?: number;
 }): FaultCluster {
   let cluster: Cluster | undefined;
   let clients: Clients | undefined;
@@ -60,7 +62,12 @@ export function useFaultCluster(options: {
   };
 
   beforeAll(async () => {
-    cluster = await startCluster({ edges: 2, routers: 2, env: { ...FAULT_ENV, ...options.env } });
+    cluster = await startCluster({
+      edges: 2,
+      routers: 2,
+      env: { ...FAULT_ENV, ...options.env },
+      ...(options.natsNodes !== undefined ? { natsNodes: options.natsNodes } : {}),
+    });
     clients = new Clients(cluster);
   }, 90_000);
 

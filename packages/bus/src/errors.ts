@@ -59,7 +59,14 @@ export function isUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message)
+    // Redis Cluster and Sentinel while a master fails over, and an append too few replicas
+    // confirmed (SB_REDIS_WAIT_REPLICAS): a retry with the same idempotency key is safe.
+    error.name === 'ClusterAllFailedError' ||
+    error.name === 'ReplicationError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message) ||
+    /Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots cache|sentinels are unreachable|READONLY|LOADING/.test(
+      error.message,
+    )
   );
 }
 

@@ -11,9 +11,11 @@ import {
   type RateLimitStore,
   type RevocationStore,
 } from '@switchboard/stores';
+import type { RedisClient as StoreRedisClient } from '@switchboard/stores/redis';
 import type { Logger } from '@switchboard/telemetry';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { ServerMetrics } from './metrics.js';
+import { redisClientFactory } from './redis-client.js';
 
 /**
  * The one place that turns `SB_BUS` / `SB_STORE` into implementations. Services receive
@@ -50,6 +52,11 @@ export interface BackendSettings {
   redisCaFile: string | undefined;
   redisCertFile: string | undefined;
   redisKeyFile: string | undefined;
+  redisClusterNodes: readonly string[];
+  redisSentinels: readonly string[];
+  redisSentinelMaster: string;
+  redisWaitReplicas: number;
+  redisWaitTimeoutMs: number;
   historySize: number;
   historyTtlMs: number;
   historyMetaTtlMs: number;
@@ -88,7 +95,7 @@ export async function openBackends(
     };
   }
 
-  let redis: Redis | undefined;
+  let redis: StoreRedisClient | undefined;
   let stores: {
     history: () => HistoryStore;
     presence: () => PresenceStore;
@@ -109,15 +116,16 @@ export async function openBackends(
       revocations: () => new MemoryRevocationStore(),
     };
   } else {
-    const [{ Redis: RedisClient }, redisStores] = await Promise.all([
-      import('ioredis'),
+    // Standalone, Cluster or Sentinel: see redis-client.ts.
+    const [connectRedis, redisStores] = await Promise.all([
+      redisClientFactory(config),
       import('@switchboard/stores/redis'),
     ]);
     // Created on first use: a process that needs no store (an edge) neither connects to Redis
     // nor turns unready when Redis is down.
-    const client = (): Redis => {
+    const client = (): StoreRedisClient => {
       if (redis) return redis;
-      const created = new RedisClient(config.redisUrl, {
+      const created = connectRedis({
         ...redisSecurityOf(config),
         // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
         enableOfflineQueue: false,
@@ -132,7 +140,12 @@ export async function openBackends(
       return created;
     };
     stores = {
-      history: () => new redisStores.RedisHistoryStore(client(), historyLimits),
+      history: () =>
+        new redisStores.RedisHistoryStore(client(), {
+          ...historyLimits,
+          waitReplicas: config.redisWaitReplicas,
+          waitTimeoutMs: config.redisWaitTimeoutMs,
+        }),
       presence: () => new redisStores.RedisPresenceStore(client(), { ttlMs: config.presenceTtlMs }),
       rateLimits: () => new redisStores.RedisRateLimitStore(client()),
       revocations: () => new redisStores.RedisRevocationStore(client()),

@@ -15,6 +15,7 @@ import {
   natsServerConfig,
   natsUserName,
 } from '@switchboard/bus/nats';
+import { startNatsCluster } from './nats-cluster.js';
 import { createTestPki, type TestPki } from './pki.js';
 import {
   type ExitInfo,
@@ -70,6 +71,11 @@ export interface ClusterOptions {
   /** The HS256 secret the auth service accepts (`SB_JWT_SECRETS`). Default: `CLUSTER_SECRET`. */
   secret?: string;
   haproxy?: HaproxyOptions;
+  /**
+   * nats-server processes (default 1). More than one form a NATS cluster (routes on loopback,
+   * nats-cluster.ts); every service is given every node's URL. `ports.nats` applies to 1 only.
+   */
+  natsNodes?: number;
   /**
    * Fixed ports (default: free ports picked at start). `edgeWs`, `grpc` and `http` are first
    * ports: edge n gets `edgeWs + n - 1`, api n `grpc + n - 1`; the processes get consecutive
@@ -200,7 +206,10 @@ export interface Cluster {
   readonly wsUrl: string;
   /** Each edge's direct WebSocket URL, in order. */
   readonly edgeUrls: readonly string[];
+  /** The (first) nats-server. */
   readonly nats: NatsServerHandle;
+  /** Every nats-server: one, or the nodes of the NATS cluster (`natsNodes`). */
+  readonly natsNodes: readonly NatsServerHandle[];
   readonly redis: RedisServerHandle;
   readonly haproxy: HaproxyHandle;
   readonly edges: readonly ClusterProcess[];
@@ -330,19 +339,26 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       keyFile: secrets.pki.serverKeyFile,
       caFile: secrets.pki.caFile,
     };
-    const [nats, redis] = await Promise.all([
-      startNatsServer({
-        ...serverOptions,
-        ...(natsPort !== undefined ? { port: natsPort } : {}),
-        ...(secrets && serverTls
-          ? {
-              tls: serverTls,
-              authorization: natsServerConfig({
-                credential: (role) => ({ kind: 'password', password: secrets.natsPasswords[role] }),
-              }),
-            }
-          : {}),
-      }),
+    const authorization =
+      secrets &&
+      natsServerConfig({
+        credential: (role) => ({ kind: 'password', password: secrets.natsPasswords[role] }),
+      });
+    const natsCount = options.natsNodes ?? 1;
+    const [natsCluster, redis] = await Promise.all([
+      natsCount > 1
+        ? startNatsCluster({
+            nodes: natsCount,
+            // Client TLS and the role users on every node; routes between nodes stay on loopback.
+            ...(serverTls && authorization !== undefined
+              ? { extraConfig: () => natsClientSecurityConfig(serverTls, authorization) }
+              : {}),
+          })
+        : startNatsServer({
+            ...serverOptions,
+            ...(natsPort !== undefined ? { port: natsPort } : {}),
+            ...(serverTls && authorization !== undefined ? { tls: serverTls, authorization } : {}),
+          }).then((node) => ({ nodes: [node], url: node.url, stop: () => node.stop() })),
       startRedisServer({
         ...serverOptions,
         ...(redisPort !== undefined ? { port: redisPort } : {}),
@@ -351,12 +367,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           : {}),
       }),
     ]);
-    started.push(nats, redis);
+    const natsNodes = natsCluster.nodes;
+    const nats = natsNodes[0]!;
+    started.push(natsCluster, redis);
 
     /** Links and credentials of one role; servers from NATS_URL/REDIS_URL are used as they are. */
     const busEnv = (role: BusRole): Record<string, string> => ({
       SB_BUS: 'nats',
-      SB_NATS_URL: nats.url,
+      SB_NATS_URL: natsCluster.url,
       SB_STORE: 'redis',
       SB_REDIS_URL: redis.url,
       ...(secrets && nats.owned
@@ -447,6 +465,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       wsUrl: haproxy.wsUrl,
       edgeUrls: edges.map((e) => e.wsUrl!),
       nats,
+      natsNodes,
       redis,
       haproxy,
       edges,
@@ -490,7 +509,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       async status() {
         const haproxyView = haproxy.running ? await haproxy.servers().catch(() => []) : [];
         const rows: ClusterStatusRow[] = [
-          serverRow('nats-server', nats, `client ${nats.port}`, await tcpAnswers(nats.port)),
+          ...(await Promise.all(
+            natsNodes.map(async (node, i) =>
+              serverRow(
+                natsNodes.length > 1 ? `nats-server-${i + 1}` : 'nats-server',
+                node,
+                `client ${node.port}`,
+                await tcpAnswers(node.port),
+              ),
+            ),
+          )),
           serverRow('redis-server', redis, `${redis.port}`, await tcpAnswers(redis.port)),
         ];
         for (const p of processes) {
@@ -520,7 +548,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         return rows;
       },
       unexpectedExits: () => [
-        ...nats.unexpectedExits.map((e) => ({ name: 'nats-server', ...e })),
+        ...natsNodes.flatMap((node, i) =>
+          node.unexpectedExits.map((e) => ({
+            name: natsNodes.length > 1 ? `nats-server-${i + 1}` : 'nats-server',
+            ...e,
+          })),
+        ),
         ...redis.unexpectedExits.map((e) => ({ name: 'redis-server', ...e })),
         ...processes.flatMap((p) => p.unexpectedExits.map((e) => ({ name: p.name, ...e }))),
       ],
@@ -530,9 +563,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             ? haproxy.logFile
             : name === 'nats' || name === 'nats-server'
               ? nats.logFile
-              : name === 'redis' || name === 'redis-server'
-                ? redis.logFile
-                : cluster.process(name).logFile;
+              : /^nats(-server)?-\d+$/.test(name)
+                ? natsNodes[Number(name.split('-').at(-1)) - 1]?.logFile
+                : name === 'redis' || name === 'redis-server'
+                  ? redis.logFile
+                  : cluster.process(name).logFile;
         return file ? tail(file, lines) : '(no log)';
       },
       stop: async ({ keepLogs = false } = {}) => {
@@ -540,7 +575,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         stopped = (async () => {
           await stopAll(processes);
           await haproxy.stop();
-          await Promise.all([nats.stop(), redis.stop()]);
+          await Promise.all([natsCluster.stop(), redis.stop()]);
           if (ownDir && !keepLogs) await rm(logDir, { recursive: true, force: true });
         })();
         return stopped;
@@ -1103,4 +1138,20 @@ async function tail(file: string, lines: number): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The `tls {}` and `authorization {}` blocks of a secured nats-server, for each cluster node. */
+function natsClientSecurityConfig(
+  tls: { certFile: string; keyFile: string; caFile: string },
+  authorization: string,
+): string {
+  return [
+    'tls {',
+    `  cert_file: ${JSON.stringify(tls.certFile)}`,
+    `  key_file: ${JSON.stringify(tls.keyFile)}`,
+    `  ca_file: ${JSON.stringify(tls.caFile)}`,
+    '  timeout: 2',
+    '}',
+    authorization,
+  ].join('\n');
 }

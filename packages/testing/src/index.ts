@@ -12,10 +12,14 @@ export type {
   Readiness,
 } from './cluster.js';
 export { CLUSTER_SECRET, startCluster } from './cluster.js';
+export type { NatsClusterHandle, NatsClusterOptions } from './nats-cluster.js';
+export { natsClientConnections, startNatsCluster } from './nats-cluster.js';
 export type { TestPki } from './pki.js';
 export { createTestPki } from './pki.js';
 export type { TsxProcess } from './process.js';
 export { spawnTsx } from './process.js';
+export type { RedisClusterHandle, RedisNodeProcess, RedisSentinelHandle } from './redis-topologies.js';
+export { startRedisCluster, startRedisSentinel } from './redis-topologies.js';
 export { rejectionOf } from './rejection.js';
 export type {
   NatsServerHandle,

@@ -3,6 +3,7 @@ import type { Bus } from '@switchboard/bus';
 import { type Standalone, startStandalone } from '@switchboard/server';
 import { loadConfig, type StandaloneConfig } from '@switchboard/server/config';
 import { createLogger, type Logger, type LogLevel } from '@switchboard/telemetry';
+import { type RedisClusterHandle, startRedisCluster } from './redis-topologies.js';
 import {
   type NatsServerHandle,
   type RedisServerHandle,
@@ -14,7 +15,7 @@ export const TEST_SECRET = 'switchboard-test-secret-0123456789abcdef';
 /** The server API key test servers accept (`TestSwitchboard.apiKey`). */
 export const TEST_API_KEY = 'switchboard-test-api-key-0123456789abcdef';
 
-export type BackendKind = 'memory' | 'nats+redis';
+export type BackendKind = 'memory' | 'nats+redis' | 'nats+redis-cluster';
 
 export interface StartOptions {
   /** Config overrides; ports default to 0 (random), hosts to 127.0.0.1, logs to silent. */
@@ -22,6 +23,7 @@ export interface StartOptions {
   /**
    * `memory` (default): the embedded mode. `nats+redis`: the same process against a real
    * nats-server and redis-server that the harness starts (and stops) on free ports.
+   * `nats+redis-cluster`: the same with a 3-master + 3-replica Redis Cluster (`redisCluster`).
    */
   backends?: BackendKind;
   /** The logger the server writes to (default: one at `config.logLevel`, silent unless SB_TEST_LOG). */
@@ -50,6 +52,8 @@ export interface TestSwitchboard {
   connectBus(): Promise<Bus>;
   /** The real servers behind `nats+redis` mode (undefined in memory mode). */
   servers: { nats: NatsServerHandle; redis: RedisServerHandle } | undefined;
+  /** The real servers behind `nats+redis-cluster` mode. */
+  redisCluster: { nats: NatsServerHandle; redis: RedisClusterHandle } | undefined;
   /** Open connections on the edge. */
   connectionCount(): number;
   /** Abruptly destroys every server-side socket (no close frame), as a network cut would. */
@@ -66,6 +70,10 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
   const servers =
     options.backends === 'nats+redis'
       ? { nats: await startNatsServer(), redis: await startRedisServer() }
+      : undefined;
+  const redisCluster =
+    options.backends === 'nats+redis-cluster'
+      ? { nats: await startNatsServer(), redis: await startRedisCluster() }
       : undefined;
   const config: StandaloneConfig = {
     ...loadConfig({}),
@@ -85,6 +93,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
           natsUrl: servers.nats.url,
           store: 'redis' as const,
           redisUrl: servers.redis.url,
+        }
+      : {}),
+    ...(redisCluster
+      ? {
+          bus: 'nats' as const,
+          natsUrl: redisCluster.nats.url,
+          store: 'redis' as const,
+          redisClusterNodes: [...redisCluster.redis.nodes],
         }
       : {}),
     ...options.config,
@@ -110,12 +126,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
       }),
     connectBus: () => instance.connectBus(),
     servers,
+    redisCluster,
     connectionCount: () => instance.edge.connectionCount,
     dropConnections: () => instance.edge.destroyAllSockets(),
     drain: (windowMs) => instance.drain(windowMs),
     async stop() {
       await instance.stop();
       if (servers) await Promise.all([servers.nats.stop(), servers.redis.stop()]);
+      if (redisCluster) await Promise.all([redisCluster.nats.stop(), redisCluster.redis.stop()]);
     },
     async restart() {
       // Only Switchboard restarts; in nats+redis mode the servers (and Redis's data) stay.

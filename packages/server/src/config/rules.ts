@@ -72,6 +72,9 @@ export function checkRules(config: StandaloneConfig, role: ConfigRole): string[]
       problems.push(`SB_TRUSTED_PROXIES: "${proxy}" is not an IP address or CIDR`);
     }
   }
+  if (config.redisClusterNodes.length > 0 && config.redisSentinels.length > 0) {
+    problems.push('SB_REDIS_CLUSTER_NODES and SB_REDIS_SENTINELS exclude each other: set one');
+  }
   if (config.connectionBurst < config.connectionRate / 10) {
     problems.push('SB_CONNECTION_BURST is too small for SB_CONNECTION_RATE: use at least rate/10');
   }

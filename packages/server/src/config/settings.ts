@@ -1,6 +1,7 @@
 import type { LogFormat, LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
+  hostPorts,
   httpsUrlList,
   list,
   oneOf,
@@ -151,6 +152,36 @@ export const SETTINGS = {
     undefined,
     'PEM private key of SB_REDIS_CERT_FILE',
     optionalText,
+  ),
+  redisClusterNodes: setting(
+    'SB_REDIS_CLUSTER_NODES',
+    [],
+    'Redis Cluster seed nodes, host:port comma-separated; set, it replaces SB_REDIS_URL (whose password, user and TLS still apply)',
+    hostPorts,
+  ),
+  redisSentinels: setting(
+    'SB_REDIS_SENTINELS',
+    [],
+    'Redis Sentinels, host:port comma-separated; set, the master is asked from them (SB_REDIS_URL still gives password, user, TLS and database)',
+    hostPorts,
+  ),
+  redisSentinelMaster: setting(
+    'SB_REDIS_SENTINEL_MASTER',
+    'mymaster',
+    'the master name the Sentinels monitor (SB_REDIS_SENTINELS)',
+    text,
+  ),
+  redisWaitReplicas: setting(
+    'SB_REDIS_WAIT_REPLICAS',
+    0,
+    'history appends wait (Redis WAIT) for this many replicas to have the write before the publish is acknowledged; 0 = asynchronous replication',
+    wholeNumber(0, 16),
+  ),
+  redisWaitTimeoutMs: setting(
+    'SB_REDIS_WAIT_TIMEOUT_MS',
+    500,
+    'how long an append waits for SB_REDIS_WAIT_REPLICAS; fewer replicas by then fail the publish (retry with the same idempotency key)',
+    wholeNumber(1, 60_000),
   ),
   lifecycleEvents: setting(
     'SB_LIFECYCLE_EVENTS',

@@ -46,6 +46,16 @@ export const list: ValueSchema<string[]> = v.pipe(v.string(), v.transform(splitL
 
 export const text: ValueSchema<string> = v.string();
 
+/** Comma-separated `host:port` pairs (e.g. Redis Cluster seed nodes or Sentinels); blank is an empty list. */
+export const hostPorts: ValueSchema<string[]> = v.pipe(
+  v.string(),
+  v.transform(splitList),
+  v.check(
+    (parts) => parts.every((part) => /^[^\s:,]+:\d{1,5}$/.test(part) && Number(part.split(':')[1]) <= 65_535),
+    'must be host:port pairs, comma-separated (example: 10.0.0.1:6379,10.0.0.2:6379)',
+  ),
+);
+
 /** Trimmed; blank means "not set". */
 export const optionalText: ValueSchema<string | undefined> = v.pipe(
   v.string(),

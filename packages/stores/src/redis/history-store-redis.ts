@@ -1,6 +1,5 @@
 import { randomId } from '@switchboard/bus';
 import { epochGeneration } from '@switchboard/protocol';
-import type { Redis } from 'ioredis';
 import type {
   AppendResult,
   HistoryEntry,
@@ -9,9 +8,10 @@ import type {
   ReadOptions,
   ReadResult,
 } from '../history-store.js';
-import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
+import { defineLuaCommands, type LuaCommand, queueLuaCommand } from './lua-commands.js';
 import {
   hashTag,
+  type RedisClient,
   RedisStoreBase,
   type RedisStoreOptions,
   replyArray,
@@ -45,15 +45,37 @@ const SCRIPTS = {
   read: { file: 'history-read', numberOfKeys: 2 },
 } as const;
 
-export interface RedisHistoryOptions extends HistoryLimits, RedisStoreOptions {}
+export interface RedisHistoryOptions extends HistoryLimits, RedisStoreOptions {
+  /**
+   * Replicas that must have an append before it resolves (Redis `WAIT`, sent on the same
+   * connection right after the script). Default 0: replication is asynchronous, and a master
+   * lost before it replicated takes its last acknowledged appends with it.
+   */
+  waitReplicas?: number;
+  /** How long `WAIT` may take (default 500 ms); fewer replicas by then reject the append. */
+  waitTimeoutMs?: number;
+}
+
+/** An append that Redis applied but too few replicas confirmed in time: it may be lost on failover. */
+export class ReplicationError extends Error {
+  override readonly name = 'ReplicationError';
+  constructor(
+    readonly wanted: number,
+    readonly confirmed: number,
+  ) {
+    super(`history append reached ${confirmed} of ${wanted} Redis replicas in time`);
+  }
+}
 
 export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
   readonly #limits: HistoryLimits;
   readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
   /** The highest epoch generation seen in a reply: a new epoch is always created above it. */
   #generationFloor = 0;
+  readonly #waitReplicas: number;
+  readonly #waitTimeoutMs: number;
 
-  constructor(redis: Redis, options: RedisHistoryOptions) {
+  constructor(redis: RedisClient, options: RedisHistoryOptions) {
     super(redis, 'history store', options);
     this.#lua = defineLuaCommands(redis, SCRIPTS);
     const { size, ttlMs, metaTtlMs, idempotencyTtlMs } = options;
@@ -65,26 +87,27 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
         throw new RangeError(`history ${name} must be a whole number >= 1`);
     }
     this.#limits = { size, ttlMs, metaTtlMs, idempotencyTtlMs };
+    this.#waitReplicas = Math.max(0, Math.floor(options.waitReplicas ?? 0));
+    this.#waitTimeoutMs = Math.max(1, Math.floor(options.waitTimeoutMs ?? 500));
   }
 
   async append(room: string, payload: string, options?: { idempotencyKey?: string }): Promise<AppendResult> {
     this.assertOpen();
     const key = options?.idempotencyKey;
     const base = this.#base(room);
+    const keys = [`${base}:meta`, `${base}:s`, `${base}:k:${key ?? ''}`];
+    const args = [
+      randomId(12),
+      payload,
+      this.#limits.size,
+      this.#limits.ttlMs,
+      this.#limits.metaTtlMs,
+      this.#limits.idempotencyTtlMs,
+      key === undefined ? '0' : '1',
+      this.#generationFloor,
+    ];
     const reply = replyArray(
-      await this.#lua.append(
-        [`${base}:meta`, `${base}:s`, `${base}:k:${key ?? ''}`],
-        [
-          randomId(12),
-          payload,
-          this.#limits.size,
-          this.#limits.ttlMs,
-          this.#limits.metaTtlMs,
-          this.#limits.idempotencyTtlMs,
-          key === undefined ? '0' : '1',
-          this.#generationFloor,
-        ],
-      ),
+      this.#waitReplicas === 0 ? await this.#lua.append(keys, args) : await this.#appendAndWait(keys, args),
       'history append',
     );
     return {
@@ -129,6 +152,25 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
       epoch: this.#seen(replyString(reply[1], 'history read')),
       entries,
     };
+  }
+
+  /**
+   * The script and WAIT in one pipeline: WAIT counts the replicas that have every write made
+   * on its connection so far, so it must follow the script on the same one (with a Cluster, a
+   * pipeline goes to the node that owns the keys' slot).
+   */
+  async #appendAndWait(keys: string[], args: Array<string | number>): Promise<unknown> {
+    const pipeline = this.redis.pipeline();
+    queueLuaCommand(pipeline, SCRIPTS.append, keys, args);
+    pipeline.wait(this.#waitReplicas, this.#waitTimeoutMs);
+    const results = (await pipeline.exec()) ?? [];
+    const [appendError, reply] = results[0] ?? [new Error('history append: no reply'), undefined];
+    if (appendError) throw appendError;
+    const [waitError, confirmed] = results[1] ?? [new Error('WAIT: no reply'), undefined];
+    if (waitError) throw waitError;
+    const replicas = replyInt(confirmed, 'WAIT');
+    if (replicas < this.#waitReplicas) throw new ReplicationError(this.#waitReplicas, replicas);
+    return reply;
   }
 
   #seen(epoch: string): string {

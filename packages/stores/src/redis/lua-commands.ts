@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './redis-store.js';
 
 /**
  * The Redis stores' Lua scripts: one `.lua` file each in `lua/` beside this module, run as
@@ -47,7 +48,7 @@ type CustomCommands = Record<string, (...args: Array<string | number>) => Promis
  * a function per script that runs it.
  */
 export function defineLuaCommands<N extends string>(
-  redis: Redis,
+  redis: RedisClient,
   scripts: Readonly<Record<N, LuaScript>>,
 ): Record<N, LuaCommand> {
   const commands = redis as unknown as CustomCommands;
@@ -63,4 +64,20 @@ export function defineLuaCommands<N extends string>(
     };
   }
   return out;
+}
+
+/**
+ * Queues script `file` (defined on the client by `defineLuaCommands`) on `pipeline`: for a
+ * script followed by a command that must run on the same connection (WAIT).
+ */
+export function queueLuaCommand(
+  pipeline: ChainableCommander,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): void {
+  const queued = pipeline as unknown as Record<string, (...args: Array<string | number>) => unknown>;
+  const name = commandName(script.file);
+  if (typeof queued[name] !== 'function') throw new Error(`${script.file}.lua is not defined on this client`);
+  queued[name]!(...keys, ...args);
 }

@@ -1,6 +1,5 @@
 import type { JsonObject } from '@switchboard/protocol';
 import { type Logger, silentLogger } from '@switchboard/telemetry';
-import type { Redis } from 'ioredis';
 import type {
   PresenceCount,
   PresenceEntry,
@@ -11,6 +10,7 @@ import type {
 import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
 import {
   hashTag,
+  type RedisClient,
   RedisStoreBase,
   type RedisStoreOptions,
   replyArray,
@@ -81,7 +81,7 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
   readonly #log: Logger;
   readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
 
-  constructor(redis: Redis, options: RedisPresenceOptions) {
+  constructor(redis: RedisClient, options: RedisPresenceOptions) {
     super(redis, 'presence store', options);
     this.#lua = defineLuaCommands(redis, SCRIPTS);
     if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs < 1) {
@@ -100,13 +100,12 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
     );
     const expires = replyInt(reply[1], 'presence add');
     const [lex, exp] = this.#roomIndex();
-    await this.redis
-      .pipeline()
-      .zadd(this.#index(), expires, indexItem(room, entry.conn))
-      .zadd(lex, 0, room)
-      .zadd(exp, 'GT', expires, room)
-      .exec()
-      .then(throwPipelineError);
+    // Two slots (the sweep index, the room index), so two round trips that run side by side: a
+    // Cluster pipeline must stay within one node.
+    await Promise.all([
+      this.redis.zadd(this.#index(), expires, indexItem(room, entry.conn)),
+      this.redis.pipeline().zadd(lex, 0, room).zadd(exp, 'GT', expires, room).exec().then(throwPipelineError),
+    ]);
     return replyInt(reply[0], 'presence add') === 1;
   }
 

@@ -1,7 +1,12 @@
-import type { Redis } from 'ioredis';
 import type { RateLimitResult, RateLimitRule, RateLimitStore } from '../rate-limit-store.js';
 import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
-import { RedisStoreBase, type RedisStoreOptions, replyArray, replyInt } from './redis-store.js';
+import {
+  type RedisClient,
+  RedisStoreBase,
+  type RedisStoreOptions,
+  replyArray,
+  replyInt,
+} from './redis-store.js';
 
 /**
  * lua/rate-limit-consume.lua is `takeTokens` (@switchboard/protocol's token-bucket.ts) in Lua,
@@ -16,7 +21,7 @@ export interface RedisRateLimitOptions extends RedisStoreOptions {}
 export class RedisRateLimitStore extends RedisStoreBase implements RateLimitStore {
   readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
 
-  constructor(redis: Redis, options: RedisRateLimitOptions = {}) {
+  constructor(redis: RedisClient, options: RedisRateLimitOptions = {}) {
     super(redis, 'rate limit store', options);
     this.#lua = defineLuaCommands(redis, SCRIPTS);
   }

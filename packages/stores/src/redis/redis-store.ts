@@ -1,7 +1,13 @@
 import { ClosedError } from '@switchboard/bus';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /* What the Redis stores share: options, closed state and client ownership, key hash tags, reply checks. */
+
+/**
+ * What the stores talk to: one Redis (standalone, or the master a Sentinel names) or a Redis
+ * Cluster. Every script and multi-key command touches keys of one hash tag, i.e. one slot.
+ */
+export type RedisClient = Redis | Cluster;
 
 /** Options every Redis store takes besides the client. */
 export interface RedisStoreOptions {
@@ -25,13 +31,13 @@ export function hashTag(name: string): string {
 
 /** Closed state and client ownership, common to the Redis stores. */
 export abstract class RedisStoreBase {
-  protected readonly redis: Redis;
+  protected readonly redis: RedisClient;
   protected readonly prefix: string;
   readonly #what: string;
   readonly #ownsClient: boolean;
   #closed = false;
 
-  protected constructor(redis: Redis, what: string, options: RedisStoreOptions) {
+  protected constructor(redis: RedisClient, what: string, options: RedisStoreOptions) {
     this.redis = redis;
     this.prefix = options.prefix ?? 'sb';
     this.#what = what;

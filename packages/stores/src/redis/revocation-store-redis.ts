@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { RevocationStore, TokenRef } from '../revocation-store.js';
 import { defineLuaCommands, type LuaCommand } from './lua-commands.js';
-import { RedisStoreBase, type RedisStoreOptions } from './redis-store.js';
+import { type RedisClient, RedisStoreBase, type RedisStoreOptions } from './redis-store.js';
 
 /*
  * Layout: <prefix>:rv:t:<jti> "1" until the token's own expiry (PXAT);
@@ -17,7 +16,7 @@ export interface RedisRevocationOptions extends RedisStoreOptions {}
 export class RedisRevocationStore extends RedisStoreBase implements RevocationStore {
   readonly #lua: Record<keyof typeof SCRIPTS, LuaCommand>;
 
-  constructor(redis: Redis, options: RedisRevocationOptions = {}) {
+  constructor(redis: RedisClient, options: RedisRevocationOptions = {}) {
     super(redis, 'revocation store', options);
     this.#lua = defineLuaCommands(redis, SCRIPTS);
   }
