@@ -119,6 +119,9 @@ export class NatsBus implements Bus {
         timeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
         pingInterval: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
         maxPingOut: 2,
+        // Otherwise nats.js captures two stack traces (RequestError + TimeoutError) per request up
+        // front, on the hot path of every RPC; a failed request keeps its message and cause.
+        noAsyncTraces: true,
       });
     } catch (error) {
       const where = security.servers.join(',');

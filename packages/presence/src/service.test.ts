@@ -55,6 +55,26 @@ describe('presence service', () => {
       ]);
     });
 
+    it('coalesces joins of one moment into one push, in order, and keeps a later leave separate', async () => {
+      const frames = env.frames('chat:lobby');
+      await Promise.all([
+        env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn: 'c1', user: 'alice' }),
+        env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn: 'c2', user: 'bob' }),
+      ]);
+      await env.rpc.call(PresenceRpc.leave, { room: 'chat:lobby', conn: 'c1' });
+      expect(frames()).toEqual([
+        {
+          t: 'presence',
+          room: 'chat:lobby',
+          joins: [
+            { user: 'alice', conn: 'c1' },
+            { user: 'bob', conn: 'c2' },
+          ],
+        },
+        { t: 'presence', room: 'chat:lobby', leaves: [{ user: 'alice', conn: 'c1' }] },
+      ]);
+    });
+
     it('answers tracked: false for a room without presence', async () => {
       expect(await env.rpc.call(PresenceRpc.join, { room: 'news', conn: 'c1', user: 'alice' })).toEqual({
         tracked: false,

@@ -12,6 +12,7 @@ import {
 import { anyPatternMatches, ErrorCode, type PresenceMember } from '@switchboard/protocol';
 import type { PresenceCount, PresenceEntry, PresenceRoomsPage, PresenceStore } from '@switchboard/stores';
 import type { Logger } from '@switchboard/telemetry';
+import { PushBatcher, type PushKind } from './push-batcher.js';
 import { PresenceRpc } from './rpc.js';
 
 export interface PresenceOptions {
@@ -51,12 +52,19 @@ export function startPresenceService(deps: {
   };
   const tracked = (r: string) => anyPatternMatches(options.rooms, r);
 
-  async function announce(r: string, kind: 'joins' | 'leaves', members: PresenceMember[]): Promise<void> {
-    if (members.length === 0 || !anyPatternMatches(options.diffRooms, r)) return;
+  // One frame per room per event-loop turn and kind run, and one member count per room for it.
+  const pushes = new PushBatcher(async (r, segments) => {
     const { connections } = await store.count(r);
     if (connections > options.diffMaxMembers) return;
-    const frame = JSON.stringify({ t: 'presence', room: r, [kind]: members });
-    bus.publish(Subjects.room(r), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'presence' } });
+    for (const { kind, members } of segments) {
+      const frame = JSON.stringify({ t: 'presence', room: r, [kind]: members });
+      bus.publish(Subjects.room(r), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'presence' } });
+    }
+  });
+
+  async function announce(r: string, kind: PushKind, members: PresenceMember[]): Promise<void> {
+    if (members.length === 0 || !anyPatternMatches(options.diffRooms, r)) return;
+    await pushes.add(r, kind, members);
   }
 
   async function join(req: RpcBody<typeof PresenceRpc.join>): Promise<{ tracked: boolean }> {

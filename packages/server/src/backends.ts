@@ -130,6 +130,9 @@ export async function openBackends(
         // Fail fast while Redis is down: callers get "unavailable" instead of piling up.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
+        // Commands issued in one event-loop turn (a connect storm's revocation reads, a tick's
+        // presence writes and appends) share one socket write and one round trip.
+        enableAutoPipelining: true,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) + Math.floor(Math.random() * 250),
         connectionName: `switchboard@${nodeId}`,
       });
