@@ -123,6 +123,15 @@ const ATTACKS: Attack[] = [
       p.canPublish(Subjects.controlAll, control({ action: 'disconnect', code: 4503, reason: 'pwned' })),
   },
   {
+    name: 'kick every connection of a user with a forged revocation (sb.control.revoke)',
+    legitimateFor: (role) => permits(role, 'publish', Subjects.controlRevoke),
+    run: (p) =>
+      p.canPublish(
+        Subjects.controlRevoke,
+        control({ action: 'revoke', user: 'victim', issuedBeforeMs: Date.now() }),
+      ),
+  },
+  {
     name: 'control through the notification subject (sb.user.<user>)',
     // Routers publish notifications; the edge ignores control there (checked below).
     legitimateFor: (role) => permits(role, 'publish', Subjects.user('victim')),

@@ -86,7 +86,9 @@ export function startAuthService(deps: {
 
 /** Tells every edge; flushed, so the edges have it before the caller's reply. */
 async function announce(bus: Bus, message: ControlMessage): Promise<void> {
-  bus.publish(Subjects.controlAll, encodeJson(message), { headers: { [DeliveryHeaders.kind]: 'control' } });
+  bus.publish(Subjects.controlRevoke, encodeJson(message), {
+    headers: { [DeliveryHeaders.kind]: 'control' },
+  });
   await bus.flush();
 }
 

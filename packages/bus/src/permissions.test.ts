@@ -26,6 +26,11 @@ describe('bus permissions (least privilege by subject)', () => {
     expect(who('publish', 'sb.control.user.Ym9i')).toEqual(['api']);
     expect(who('publish', 'sb.control.all')).toEqual(['api']);
     expect(who('subscribe', 'sb.control.all')).toEqual(['edge']);
+    // Revocations: only auth announces them (it can close revoked connections, nothing else).
+    expect(who('publish', 'sb.control.revoke')).toEqual(['auth']);
+    expect(who('subscribe', 'sb.control.revoke')).toEqual(['edge']);
+    expect(who('publish', 'sb.auth.revoke.token')).toEqual(['api']);
+    expect(who('subscribe', 'sb.auth.revoke.user')).toEqual(['auth']);
     // Notifications and room publishes of backends go through the router.
     expect(who('publish', 'sb.api.user')).toEqual(['api', 'backend']);
     // Nobody may read everything, nor everyone's replies.
@@ -56,7 +61,9 @@ describe('bus permissions (least privilege by subject)', () => {
     expect(text).toContain('{ user: "sb-edge", password: "pw"');
     expect(text).toContain(`{ nkey: "${nkey.publicKey}"`);
     expect(text).not.toContain(nkey.seed);
-    expect(text).toContain('publish: { deny: [">"] }\n        subscribe: { allow: ["sb.auth.verify"] }');
+    expect(text).toContain(
+      'publish: { allow: ["sb.control.revoke"] }\n        subscribe: { allow: ["sb.auth.verify", "sb.auth.revoke.token", "sb.auth.revoke.user"] }',
+    );
     expect(text.match(/allow_responses: true/g)).toHaveLength(1);
     expect(natsServerConfig({ roles: ['router'] })).toContain('password: $SB_NATS_PASSWORD_ROUTER');
   });

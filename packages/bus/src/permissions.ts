@@ -45,13 +45,20 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
       'sb.events.leave',
       'sb.nodes.edge',
     ],
-    subscribe: ['sb.room.>', 'sb.user.*', 'sb.control.user.*', 'sb.control.all', `${inboxPrefix('edge')}.>`],
+    subscribe: [
+      'sb.room.>',
+      'sb.user.*',
+      'sb.control.user.*',
+      'sb.control.all',
+      'sb.control.revoke',
+      `${inboxPrefix('edge')}.>`,
+    ],
     allowResponses: false,
   },
   auth: {
     about:
       'verifies tokens: the only subscriber of sb.auth.verify, where bearer tokens travel; stores revocations and announces them to edges',
-    publish: ['sb.control.all'],
+    publish: ['sb.control.revoke'],
     subscribe: ['sb.auth.verify', 'sb.auth.revoke.token', 'sb.auth.revoke.user'],
     allowResponses: true,
   },

@@ -37,6 +37,12 @@ export const Subjects = {
   apiUser: 'sb.api.user',
   /** Control messages every edge receives (e.g. disconnect one connection by id); API only. */
   controlAll: 'sb.control.all',
+  /**
+   * Revocations every edge receives (`{"action":"revoke",…}`); auth only. Apart from
+   * `controlAll` so that the auth identity can close connections holding a revoked token and
+   * nothing else.
+   */
+  controlRevoke: 'sb.control.revoke',
   /** Node heartbeats: `sb.nodes.<kind>` carries a node's id, version and load every few seconds. */
   nodes: (kind: string): string => `sb.nodes.${kind}`,
   /** Lifecycle events for backends: connect, disconnect, join, leave, publish. */
@@ -52,7 +58,7 @@ export type ControlMessage =
   | { action: 'subscribe'; room: string }
   | { action: 'unsubscribe'; room: string }
   /**
-   * A token was revoked (on `controlAll`): connections holding it close with 4501. By `jti`,
+   * A token was revoked (on `controlRevoke`, published by auth only): connections holding it close with 4501. By `jti`,
    * or by `user` for tokens issued before `issuedBeforeMs` (and tokens without `iat`).
    */
   | { action: 'revoke'; jti: string }

@@ -111,6 +111,7 @@ export class Edge {
   #draining = false;
   #stopWatchingBus: (() => void) | undefined;
   #controlSub: Subscription | undefined;
+  #revokeSub: Subscription | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -227,13 +228,14 @@ export class Edge {
 
   /** Starts heartbeats and presence refresh. The caller routes HTTP upgrades to `handleUpgrade`. */
   start(): void {
+    this.#revokeSub = this.#deps.bus.subscribe(Subjects.controlRevoke, (msg) => {
+      const message = parseControl(msg.data, msg.headers);
+      if (message?.action === 'revoke') this.#revoke(message);
+    });
     this.#controlSub = this.#deps.bus.subscribe(Subjects.controlAll, (msg) => {
       const message = parseControl(msg.data, msg.headers);
-      if (!message) return;
-      if (message.action === 'revoke') {
-        this.#revoke(message);
-        return;
-      }
+      // Revocations come from auth on their own subject; here they are not expected.
+      if (!message || message.action === 'revoke') return;
       const target =
         message.action === 'disconnect' && message.conn ? this.#connections.byId(message.conn) : undefined;
       if (target) this.#control.apply([target], message);
@@ -360,6 +362,7 @@ export class Edge {
     this.#maintenance.stop();
     this.#stopWatchingBus?.();
     this.#controlSub?.unsubscribe();
+    this.#revokeSub?.unsubscribe();
     await this.drain(0);
     await cutAfterGrace(this.#connections.openSockets, STOP_GRACE_MS);
     this.#gate.close();
