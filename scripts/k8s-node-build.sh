@@ -4,6 +4,7 @@
 # prints the directory holding them: $SWITCHBOARD_CACHE/k8s/VERSION (default ~/.cache/switchboard).
 #
 #   scripts/k8s-node-build.sh [VERSION]
+#   K8S_NODE_COMMANDS="kubelet kubectl" scripts/k8s-node-build.sh    other commands of k8s.io/kubernetes/cmd
 #
 # The same recipe as scripts/k8s-apiserver.sh (the chart's API-server-only test) and the same
 # cache directory and version stamp, so either script reuses the other's kube-apiserver: a
@@ -15,7 +16,8 @@ set -euo pipefail
 DEFAULT_VERSION=v1.37.2
 CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
-COMMANDS=(kube-apiserver kubelet kube-scheduler kube-controller-manager)
+# shellcheck disable=SC2206 # a space-separated list
+COMMANDS=(${K8S_NODE_COMMANDS:-kube-apiserver kubelet kube-scheduler kube-controller-manager})
 
 log() { echo "k8s-node-build: $*" >&2; }
 

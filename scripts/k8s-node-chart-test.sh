@@ -6,7 +6,8 @@
 # images from), waits for every pod Running and Ready, runs e2e/k8s (connect, join, a publish
 # through the api, the drain on pod deletion), and stops everything.
 #
-#   bash scripts/k8s-node-chart-test.sh [IMAGE]          default switchboard:ci
+#   bash scripts/k8s-node-chart-test.sh [IMAGE [VITEST ARGS…]]     IMAGE default switchboard:ci
+#   SWITCHBOARD_CHART=path/to/chart …                               another copy of the chart
 set -euo pipefail
 cd "$(dirname "$0")/.."
 image=${1:-switchboard:ci}
@@ -75,5 +76,5 @@ edge_pod=$(pod_of edge)
 api_pod=$(pod_of api)
 SB_K8S_EDGE="$(ip_of "$edge_pod"):8080" SB_K8S_EDGE_POD="$edge_pod" SB_K8S_API="$(ip_of "$api_pod"):50051" \
   SB_K8S_NAMESPACE="$namespace" SB_K8S_JWT_SECRET="$jwt_secret" SB_K8S_API_KEY="$api_key" \
-  pnpm vitest run e2e/k8s
+  pnpm vitest run e2e/k8s "${@:2}"
 echo "k8s-node-chart-test: stage took $(($(date +%s) - start)) s"

@@ -49,7 +49,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-bin=$(bash scripts/k8s-node-build.sh "$VERSION")
+commands="kube-apiserver kubelet kube-scheduler kube-controller-manager"
+# kubectl too, of the same version, where the machine has none.
+command -v kubectl >/dev/null 2>&1 || commands="$commands kubectl"
+bin=$(K8S_NODE_COMMANDS="$commands" bash scripts/k8s-node-build.sh "$VERSION")
+export PATH="$PATH:$bin"
 
 mkdir -p "$DIR"/{pki,etcd,containerd,cni/net.d,cni/ipam,kubelet,logs}
 started=$(date +%s)
@@ -164,7 +168,7 @@ run kube-controller-manager "$bin/kube-controller-manager" \
   --bind-address 127.0.0.1 --secure-port "$(free_port)" --leader-elect=false \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
   --service-cluster-ip-range "$SERVICE_CIDR" \
-  --use-service-account-credentials=false
+  --use-service-account-credentials=true
 
 run kube-scheduler "$bin/kube-scheduler" \
   --kubeconfig "$DIR/scheduler.kubeconfig" \
@@ -302,6 +306,7 @@ wait_for "node $NODE_NAME Ready" 120 \
 trap - ERR
 
 cat >"$DIR/env" <<EOF
+export PATH="\$PATH:$bin"
 export KUBECONFIG=$DIR/admin.kubeconfig
 export CONTAINERD_ADDRESS=$sock
 export K8S_SERVER=$server
