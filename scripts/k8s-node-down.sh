@@ -71,6 +71,19 @@ if [[ -f "$DIR/netns" ]]; then
 fi
 ip link delete "$BRIDGE" 2>/dev/null || true
 ip route delete blackhole "$SERVICE_CIDR" 2>/dev/null || true
+# Chains the kubelet makes in the host's iptables (with makeIPTablesUtilChains off it makes none;
+# older runs did).
+for ipt in iptables ip6tables; do
+  command -v "$ipt" >/dev/null 2>&1 || continue
+  for chain in INPUT OUTPUT; do
+    while "$ipt" -t filter -D "$chain" -j KUBE-FIREWALL 2>/dev/null; do :; done
+  done
+  for table in filter nat mangle; do
+    for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+      "$ipt" -t "$table" -F "$chain" 2>/dev/null && "$ipt" -t "$table" -X "$chain" 2>/dev/null
+    done
+  done
+done
 # The kubelet's cgroups (cgroupfs driver), deepest first.
 for hierarchy in /sys/fs/cgroup/*/; do
   [[ -d "$hierarchy/kubepods" ]] || continue

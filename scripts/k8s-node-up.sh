@@ -284,6 +284,8 @@ authentication:
 authorization: { mode: AlwaysAllow }
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
+# The host's firewall is not the kubelet's to change (and nothing here needs its chains).
+makeIPTablesUtilChains: false
 healthzPort: 0
 podCIDR: $POD_CIDR
 resolvConf: /etc/resolv.conf
