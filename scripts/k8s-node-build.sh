@@ -5,6 +5,7 @@
 #
 #   scripts/k8s-node-build.sh [VERSION]
 #   K8S_NODE_COMMANDS="kubelet kubectl" scripts/k8s-node-build.sh    other commands of k8s.io/kubernetes/cmd
+#   scripts/k8s-node-build.sh --coredns       prints the cached CoreDNS binary's path
 #
 # The same recipe as scripts/k8s-apiserver.sh (the chart's API-server-only test) and the same
 # cache directory and version stamp, so either script reuses the other's kube-apiserver: a
@@ -14,12 +15,26 @@
 set -euo pipefail
 
 DEFAULT_VERSION=v1.37.2
+COREDNS_VERSION=v1.15.0
 CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 # shellcheck disable=SC2206 # a space-separated list
 COMMANDS=(${K8S_NODE_COMMANDS:-kube-apiserver kubelet kube-scheduler kube-controller-manager})
 
 log() { echo "k8s-node-build: $*" >&2; }
+
+# CoreDNS for the node's cluster DNS: `go install`, cached beside the Kubernetes binaries.
+if [[ "${1:-}" == --coredns ]]; then
+  dir="$CACHE/k8s/coredns-$COREDNS_VERSION"
+  if [[ ! -x "$dir/coredns" ]]; then
+    log "building CoreDNS $COREDNS_VERSION — once, cached in $dir"
+    start=$(date +%s)
+    GOBIN="$dir" nice -n 10 go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" >&2
+    log "CoreDNS built in $(($(date +%s) - start)) s"
+  fi
+  echo "$dir/coredns"
+  exit 0
+fi
 
 version="${1:-$DEFAULT_VERSION}"
 dir="$CACHE/k8s/$version"

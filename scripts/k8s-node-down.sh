@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the single-node Kubernetes that scripts/k8s-node-up.sh started in DIR and removes what it
 # left on the host: pod containers and their network namespaces, the mounts under DIR, the pod
-# bridge and the Service blackhole route, the kubelet's cgroups. Then deletes DIR (its logs stay
+# bridge and the Service route, kube-proxy's rules, the kubelet's cgroups. Then deletes DIR (its logs stay
 # with --keep-logs).
 #
 #   scripts/k8s-node-down.sh [DIR] [--keep-logs]      default DIR /tmp/switchboard-k8s-node
@@ -51,7 +51,7 @@ for proc in /proc/[0-9]*; do
     kill -9 "${proc#/proc/}" 2>/dev/null || true
   fi
 done
-for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
+for name in coredns kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
 # Anything else recorded in DIR (servers a test started for the pods).
 for file in "$DIR"/*.pid; do
   [[ -f "$file" ]] && stop_pid "$(basename "$file" .pid)"
@@ -70,7 +70,12 @@ if [[ -f "$DIR/netns" ]]; then
   done
 fi
 ip link delete "$BRIDGE" 2>/dev/null || true
-ip route delete blackhole "$SERVICE_CIDR" 2>/dev/null || true
+ip route delete "$SERVICE_CIDR" 2>/dev/null || true
+# kube-proxy's Service rules, and the rule that keeps pod traffic on the bridge.
+if [[ -x "$(cat "$DIR/bin-dir" 2>/dev/null)/kube-proxy" ]]; then
+  "$(cat "$DIR/bin-dir")/kube-proxy" --cleanup >/dev/null 2>&1 || true
+fi
+while iptables -D FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment switchboard-node -j DROP 2>/dev/null; do :; done
 # Chains the kubelet makes in the host's iptables (with makeIPTablesUtilChains off it makes none;
 # older runs did).
 for ipt in iptables ip6tables; do

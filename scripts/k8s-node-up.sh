@@ -13,10 +13,10 @@
 #     systemd); `failSwapOn: false`;
 #   - containerd `restrict_oom_score_adj = true` (the VM lacks CAP_SYS_RESOURCE);
 #   - the pause image built here from a tiny static C program (no registry to pull it from);
-#   - pods on a bridge (`sb-cni0`, 10.244.0.0/24, the host at 10.244.0.1) with no gateway, no
-#     masquerade and IP forwarding left off: pods reach the host and each other, nothing else.
-#     There is no kube-proxy and no cluster DNS: Service names and ClusterIPs (a blackholed
-#     10.96.0.0/16) do not answer, so workloads here are given the host's bridge address.
+#   - pods on a bridge (`sb-cni0`, 10.244.0.0/24, the host at 10.244.0.1) with no default
+#     route and no masquerade: pods reach the host, each other and Services, nothing else;
+#   - Services: kube-proxy (iptables mode) and CoreDNS (cluster names only) run on the host,
+#     CoreDNS on 10.244.0.1; ClusterIPs (10.96.0.0/16) are routed to the bridge.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,13 +49,15 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-commands="kube-apiserver kubelet kube-scheduler kube-controller-manager"
+commands="kube-apiserver kubelet kube-scheduler kube-controller-manager kube-proxy"
 # kubectl too, of the same version, where the machine has none.
 command -v kubectl >/dev/null 2>&1 || commands="$commands kubectl"
 bin=$(K8S_NODE_COMMANDS="$commands" bash scripts/k8s-node-build.sh "$VERSION")
+coredns=$(bash scripts/k8s-node-build.sh --coredns)
 export PATH="$PATH:$bin"
 
 mkdir -p "$DIR"/{pki,etcd,containerd,cni/net.d,cni/ipam,kubelet,logs}
+echo "$bin" >"$DIR/bin-dir"
 started=$(date +%s)
 
 # ---- certificates and credentials -----------------------------------------------------------
@@ -76,11 +78,14 @@ openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
 openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 admin_token=$(token) node_token=$(token) scheduler_token=$(token) controllers_token=$(token)
+proxy_token=$(token) dns_token=$(token)
 {
   echo "$admin_token,admin,admin,system:masters"
   echo "$node_token,system:node:$NODE_NAME,node,system:nodes"
   echo "$scheduler_token,system:kube-scheduler,kube-scheduler"
   echo "$controllers_token,system:kube-controller-manager,kube-controller-manager"
+  echo "$proxy_token,system:kube-proxy,kube-proxy"
+  echo "$dns_token,system:coredns,coredns"
 } >"$pki/tokens.csv"
 chmod 600 "$pki"/*.key "$pki/tokens.csv"
 
@@ -112,6 +117,8 @@ kubeconfig admin "$admin_token"
 kubeconfig kubelet "$node_token"
 kubeconfig scheduler "$scheduler_token"
 kubeconfig controller-manager "$controllers_token"
+kubeconfig kube-proxy "$proxy_token"
+kubeconfig coredns "$dns_token"
 
 run() { # run NAME COMMAND…: in the background, logged and recorded for k8s-node-down.sh
   local name=$1
@@ -158,7 +165,8 @@ run kube-apiserver "$bin/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range "$SERVICE_CIDR" \
-  --endpoint-reconciler-type none
+  --endpoint-reconciler-type none \
+  --kubelet-preferred-address-types InternalIP
 wait_for kube-apiserver 120 curl -sf --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token" "$server/readyz"
 
 run kube-controller-manager "$bin/kube-controller-manager" \
@@ -180,8 +188,9 @@ run kube-scheduler "$bin/kube-scheduler" \
 ip link add "$BRIDGE" type bridge 2>/dev/null || true
 ip addr replace "$POD_GATEWAY/24" dev "$BRIDGE"
 ip link set "$BRIDGE" up
-# Service ClusterIPs have no kube-proxy behind them here: refused on the spot, never routed out.
-ip route replace blackhole "$SERVICE_CIDR"
+# ClusterIPs lead to the bridge: kube-proxy rewrites them to pod IPs on the way, and a packet for
+# one it does not know goes nowhere but the bridge (never out of the machine).
+ip route replace "$SERVICE_CIDR" dev "$BRIDGE"
 cat >"$DIR/cni/net.d/10-switchboard.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -196,7 +205,8 @@ cat >"$DIR/cni/net.d/10-switchboard.conflist" <<EOF
       "ipam": {
         "type": "host-local",
         "dataDir": "$DIR/cni/ipam",
-        "ranges": [[{ "subnet": "$POD_CIDR", "gateway": "$POD_GATEWAY" }]]
+        "ranges": [[{ "subnet": "$POD_CIDR", "gateway": "$POD_GATEWAY" }]],
+        "routes": [{ "dst": "$SERVICE_CIDR", "gw": "$POD_GATEWAY" }]
       }
     },
     { "type": "portmap", "capabilities": { "portMappings": true } }
@@ -268,6 +278,46 @@ gcc -static -Os -s -o "$pause/rootfs/pause" "$pause/pause.c"
 ctr --address "$sock" -n k8s.io images import "$pause/pause-image.tar" >/dev/null
 ctr --address "$sock" -n k8s.io images label registry.k8s.io/pause:3.10 io.cri-containerd.pinned=pinned >/dev/null || true
 
+# ---- Services: kube-proxy (iptables) and CoreDNS on the host's end of the bridge --------------
+# Pods reach ClusterIPs through the host (their one route besides the bridge): kube-proxy DNATs
+# them to pod IPs, which the host forwards back onto the bridge, and only there: forwarding is on
+# for the bridge alone, and anything from it bound elsewhere is dropped.
+echo 1 >"/proc/sys/net/ipv4/conf/$BRIDGE/forwarding"
+iptables -I FORWARD 1 -i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment switchboard-node -j DROP
+
+# CoreDNS answers cluster names only (it forwards nothing), from the API.
+kubectl --kubeconfig "$DIR/admin.kubeconfig" apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: "system:coredns" }
+rules:
+  - apiGroups: [""]
+    resources: [endpoints, services, pods, namespaces]
+    verbs: [list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: "system:coredns" }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns" }
+subjects:
+  - { apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:coredns" }
+EOF
+cat >"$DIR/Corefile" <<EOF
+.:53 {
+  bind $POD_GATEWAY
+  errors
+  kubernetes cluster.local in-addr.arpa ip6.arpa {
+    kubeconfig $DIR/coredns.kubeconfig node
+    pods insecure
+  }
+  cache 30
+}
+EOF
+run coredns "$coredns" -conf "$DIR/Corefile"
+
 # ---- kubelet --------------------------------------------------------------------------------
 cat >"$DIR/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -289,7 +339,9 @@ makeIPTablesUtilChains: false
 healthzPort: 0
 podCIDR: $POD_CIDR
 resolvConf: /etc/resolv.conf
+podLogsDir: $DIR/logs/pods
 clusterDomain: cluster.local
+clusterDNS: ["$POD_GATEWAY"]
 serializeImagePulls: false
 # A shared development machine: no evictions for its disk or memory.
 evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%" }
@@ -305,6 +357,25 @@ run kubelet "$bin/kubelet" \
 export KUBECONFIG="$DIR/admin.kubeconfig"
 wait_for "node $NODE_NAME Ready" 120 \
   sh -c "kubectl get node $NODE_NAME -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
+# kube-proxy once the node is registered: it restarts itself when the node's addresses change.
+proxy_healthz_port=$(free_port)
+cat >"$DIR/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+hostnameOverride: $NODE_NAME
+clusterCIDR: $POD_CIDR
+clientConnection: { kubeconfig: "$DIR/kube-proxy.kubeconfig" }
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:$proxy_healthz_port
+metricsBindAddress: 127.0.0.1:$(free_port)
+# Leave the host's conntrack settings alone (0: unchanged).
+conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
+iptables: { localhostNodePorts: false }
+nodePortAddresses: ["$POD_GATEWAY/32"]
+EOF
+run kube-proxy "$bin/kube-proxy" --config "$DIR/kube-proxy.yaml"
+wait_for kube-proxy 60 curl -sf "http://127.0.0.1:$proxy_healthz_port/livez"
 trap - ERR
 
 cat >"$DIR/env" <<EOF

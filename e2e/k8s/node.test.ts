@@ -2,10 +2,8 @@
  * The Helm chart's pods on a real single-node Kubernetes (scripts/k8s-node-chart-test.sh starts
  * the node, installs the chart and sets the variables below): a client connects to an edge pod,
  * joins, receives a publish made through the api pod's gRPC server, and is closed with 4000 when
- * its edge pod is deleted (SIGTERM → drain). Skipped without SB_K8S_EDGE.
- *
- * There is no kube-proxy or cluster DNS on that node yet, so the test reaches pods by their IPs on
- * the node's own bridge.
+ * its edge pod is deleted (SIGTERM → drain). Both are reached through their Services' ClusterIPs
+ * (kube-proxy on the node). Skipped without SB_K8S_EDGE.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,9 +14,9 @@ import { connectSocket } from '@switchboard/testing';
 import { describe, expect, it } from 'vitest';
 
 const env = (name: string) => process.env[name] ?? '';
-const EDGE = env('SB_K8S_EDGE'); // ip:port of one edge pod
+const EDGE = env('SB_K8S_EDGE'); // ClusterIP:port of the edge Service
 const EDGE_POD = env('SB_K8S_EDGE_POD');
-const API = env('SB_K8S_API'); // ip:port of one api pod
+const API = env('SB_K8S_API'); // ClusterIP:port of the api Service
 const NAMESPACE = env('SB_K8S_NAMESPACE');
 const SECRET = env('SB_K8S_JWT_SECRET');
 const API_KEY = env('SB_K8S_API_KEY');
