@@ -8,7 +8,7 @@
 # is picked at run time: `SWITCHBOARD_ROLE=edge` (default `standalone`) or the first argument
 # (`docker run IMAGE edge.mjs`; the Helm chart passes `/app/<role>.mjs`).
 #
-# The runtime stage holds Node, tini and `dist/` — the production bundle `pnpm bundle` writes
+# The runtime stage holds Node 24 LTS, tini and `dist/` — the production bundle `pnpm bundle` writes
 # (scripts/bundle.ts): one self-contained ES module per role, every dependency inside, nothing
 # native, so no node_modules, no package manager, no dev dependencies. CI builds the same bundle
 # with the same command and runs it (e2e/bundle/bundle.test.ts), so what this
@@ -21,23 +21,43 @@
 # It runs as uid/gid 1000 (numeric, so Kubernetes can verify runAsNonRoot) and writes nothing
 # to its filesystem: it works with readOnlyRootFilesystem.
 
+# The stages' base images. With Docker and a registry: the official Node 24 LTS image for both.
+# Without a registry, scripts/image-build.sh passes bases made from Debian packages
+# (scripts/image-base.sh): a Debian one with Node and npm for the build, and for the runtime a
+# root filesystem holding Node and the libraries it loads, nothing else (no shell).
 ARG NODE_IMAGE=node:24-bookworm-slim
+ARG BUILD_IMAGE=${NODE_IMAGE}
+ARG RUNTIME_IMAGE=${NODE_IMAGE}
 
 # ---- build: install with the lockfile, then bundle ------------------------------------------
-FROM ${NODE_IMAGE} AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 ENV CI=true PNPM_HOME=/pnpm PATH=/pnpm:$PATH
-RUN npm install -g pnpm@10.34.9
+# tini for the runtime stage, which copies its static build (no shell or apt needed there).
+RUN command -v tini-static >/dev/null \
+ || (apt-get update \
+     && apt-get install -y --no-install-recommends tini \
+     && rm -rf /var/lib/apt/lists/*)
+# The optional `ca` secret is a CA bundle for networks that intercept TLS
+# (`--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt`): mounted for these steps only,
+# never written to a layer.
+RUN --mount=type=secret,id=ca \
+    --mount=type=cache,id=npm-cache,target=/root/.npm \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
+ && npm install -g pnpm@10.34.9
 # Manifests first: the dependency layer is rebuilt only when they change.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch
+RUN --mount=type=secret,id=ca \
+    --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
+ && pnpm fetch
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline \
  && pnpm bundle
 
 # ---- runtime --------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="switchboard" \
@@ -45,19 +65,17 @@ LABEL org.opencontainers.image.title="switchboard" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="UNLICENSED"
-# tini: PID 1 that forwards SIGTERM to Node and reaps zombies. npm, npx, corepack and yarn are
-# not needed at run time: removed to shrink the image and what a scanner has to report.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
- && rm -rf /var/lib/apt/lists/* \
- && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
- && rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
+# npm, npx, corepack and yarn (in the official Node image) are not needed at run time: removed
+# from what a scanner has to report. Node does it, so the step needs no shell.
+RUN ["node", "-e", "const fs = require('node:fs'); const yarn = fs.existsSync('/opt') ? fs.readdirSync('/opt').filter((d) => d.startsWith('yarn-')).map((d) => '/opt/' + d) : []; for (const p of [...yarn, '/usr/local/lib/node_modules/npm', '/usr/local/lib/node_modules/corepack', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/local/bin/yarn', '/usr/local/bin/yarnpkg']) fs.rmSync(p, { recursive: true, force: true });"]
+# tini: PID 1 that forwards SIGTERM to Node and reaps zombies.
+COPY --from=build /usr/bin/tini-static /usr/bin/tini
 WORKDIR /app
 COPY --from=build --chown=0:0 /src/dist/ /app/
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     SWITCHBOARD_ROLE=standalone
-# The node image's "node" user, by number.
+# The "node" user of both bases, by number.
 USER 1000:1000
 # SB_WS_PORT (edge, standalone) and SB_HTTP_PORT (/healthz, /readyz, /metrics; every role).
 EXPOSE 8080 9090

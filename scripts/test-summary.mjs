@@ -1,7 +1,13 @@
-// Prints vitest's totals as one plain line ("Tests: N passed, N failed, N skipped") for CI logs.
-import { readFileSync } from 'node:fs';
+// Prints vitest's totals as one plain line ("Tests: N passed, N failed, N skipped") for CI logs,
+// summed over the JSON reports given (default .tmp/vitest.json).
+import { existsSync, readFileSync } from 'node:fs';
 
-const report = JSON.parse(readFileSync(process.argv[2] ?? '.tmp/vitest.json', 'utf8'));
-console.log(
-  `Tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
-);
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['.tmp/vitest.json'];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+for (const file of files.filter((f) => existsSync(f))) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  totals.skipped += report.numPendingTests + report.numTodoTests;
+}
+console.log(`Tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
