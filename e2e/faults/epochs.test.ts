@@ -37,7 +37,7 @@ const run = promisify(execFile);
 
 /** Makes Redis hold every script (and write) for `ms`: appends sent meanwhile wait in Redis. */
 async function pauseRedisWrites(ms: number): Promise<void> {
-  await run('redis-cli', ['-p', String(fault.cluster.redis.port), 'CLIENT', 'PAUSE', String(ms), 'WRITE']);
+  await run('redis-cli', [...fault.cluster.redisCliArgs(), 'CLIENT', 'PAUSE', String(ms), 'WRITE']);
 }
 
 /** Runs `body` with `victim` stopped by SIGSTOP at `stop()`; it always gets SIGCONT again. */

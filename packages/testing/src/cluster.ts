@@ -232,6 +232,8 @@ export interface Cluster {
   busOptions(role: BusRole): ClusterBusOptions;
   /** The SB_* settings (NATS and Redis URLs, credentials, CA) a process of `role` needs to join the cluster. */
   busEnv(role: BusRole): Record<string, string>;
+  /** `redis-cli` arguments that reach the cluster's Redis (TLS, user and password when secure). */
+  redisCliArgs(): string[];
   /** Mints a token for `user`; grants default to join and publish on every room. */
   token(
     user: string,
@@ -484,6 +486,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       pki: secrets?.pki,
       busOptions,
       busEnv,
+      redisCliArgs: () => [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(redis.port),
+        ...(secrets && redis.owned
+          ? [
+              '--tls',
+              '--cacert',
+              secrets.pki.caFile,
+              '--user',
+              REDIS_USER,
+              '--pass',
+              secrets.redisPassword,
+              '--no-auth-warning',
+            ]
+          : []),
+      ],
       token: (user, o = {}) =>
         mintToken(secret, {
           user,

@@ -20,7 +20,13 @@ async function run(env: Record<string, string>): Promise<{ code: number | null; 
 
 describe('services/api (the server API as its own process)', () => {
   it('refuses production without SB_API_KEYS, exit 78, saying what to set', async () => {
-    const result = await run({ SB_ENV: 'production', SB_BUS: 'nats', SB_JWT_SECRETS: 'x'.repeat(32) });
+    // A plain bus is allowed explicitly here: these tests are about the API's own settings.
+    const result = await run({
+      SB_ENV: 'production',
+      SB_BUS: 'nats',
+      SB_BUS_INSECURE: 'true',
+      SB_JWT_SECRETS: 'x'.repeat(32),
+    });
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('the server API needs SB_API_KEYS in production');
   });
@@ -47,7 +53,7 @@ describe('services/api (the server API as its own process)', () => {
       SB_SWITCHBOARD_API_PORT_50051_TCP_PORT: '50051',
       SB_SWITCHBOARD_API_PORT_50051_TCP_ADDR: '10.0.0.1',
     };
-    const prod = { SB_ENV: 'production', SB_BUS: 'nats', ...serviceLinks };
+    const prod = { SB_ENV: 'production', SB_BUS: 'nats', SB_BUS_INSECURE: 'true', ...serviceLinks };
     const linksOnly = await run(prod);
     expect(linksOnly.code).toBe(78);
     expect(linksOnly.stderr).toContain('the server API needs SB_API_KEYS in production');
