@@ -104,6 +104,22 @@ describe.skipIf(!haveChromium && !inCI)('ops console in headless Chromium', () =
     expect(nodes.some((row) => row.includes('edge-1') && row.includes('edge') && row.includes('0.1.0'))).toBe(
       true,
     );
+    // Every role of the cluster beats on sb.nodes.<role>, the services as much as edges and api.
+    await until(
+      page,
+      ['auth-1', 'router-1', 'presence-1'].map((n) => `${text('#nodes')}.includes('${n}')`).join(' && '),
+    );
+    const rows = await page.locator('#nodes tbody tr').allTextContents();
+    for (const [node, role] of [
+      ['edge-1', 'edge'],
+      ['api-1', 'api'],
+      ['auth-1', 'auth'],
+      ['router-1', 'router'],
+      ['presence-1', 'presence'],
+    ] as const) {
+      expect(rows.some((row) => row.startsWith(`${node}${role}0.1.0`))).toBe(true);
+    }
+    expect(await page.textContent('#stat-nodes b')).toBe('5');
     await until(page, `${text('#stat-connections')}.startsWith('2')`);
     // Rooms with their members.
     await until(page, `${text('#rooms')}.includes('lobby') && ${text('#rooms')}.includes('support')`);
