@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { mintToken } from '@switchboard/auth';
+import { CloseCode } from '@switchboard/protocol';
 import { type Cluster, connectSocket, startCluster, type TestSocket } from '@switchboard/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +104,22 @@ describe.skipIf(!haveChromium && !inCI)('ops console in headless Chromium', () =
     expect(nodes.some((row) => row.includes('edge-1') && row.includes('edge') && row.includes('0.1.0'))).toBe(
       true,
     );
+    // Every role of the cluster beats on sb.nodes.<role>, the services as much as edges and api.
+    await until(
+      page,
+      ['auth-1', 'router-1', 'presence-1'].map((n) => `${text('#nodes')}.includes('${n}')`).join(' && '),
+    );
+    const rows = await page.locator('#nodes tbody tr').allTextContents();
+    for (const [node, role] of [
+      ['edge-1', 'edge'],
+      ['api-1', 'api'],
+      ['auth-1', 'auth'],
+      ['router-1', 'router'],
+      ['presence-1', 'presence'],
+    ] as const) {
+      expect(rows.some((row) => row.startsWith(`${node}${role}0.1.0`))).toBe(true);
+    }
+    expect(await page.textContent('#stat-nodes b')).toBe('5');
     await until(page, `${text('#stat-connections')}.startsWith('2')`);
     // Rooms with their members.
     await until(page, `${text('#rooms')}.includes('lobby') && ${text('#rooms')}.includes('support')`);
@@ -151,4 +169,48 @@ describe.skipIf(!haveChromium && !inCI)('ops console in headless Chromium', () =
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.close();
   }, 90_000);
+
+  it('revokes a token by jti and every token of a user: their clients are closed with 4501', async () => {
+    const edgeUrl = cluster.edgeUrls[0]!;
+    const withJti = (user: string, jti: string) =>
+      mintToken(cluster.secret, { user, jti, join: ['*'], publish: ['*'], ttlS: 600 });
+    const carol = await connectSocket(edgeUrl, withJti('carol', 'console-jti-1'));
+    const carolElsewhere = await connectSocket(edgeUrl, withJti('carol', 'console-jti-2'));
+    const dave = await connectSocket(edgeUrl, cluster.token('dave'));
+    sockets.push(carol, carolElsewhere, dave);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
+    await page.goto(consoleUrl);
+    await page.fill('#api-key', API_KEY);
+    await page.click('button[type=submit]');
+    await until(page, `document.querySelector('#revoke-token') !== null`);
+
+    // One token by its jti: only the connection holding it is closed, within a second.
+    await page.fill('#revoke-token input[aria-label="jti"]', 'console-jti-1');
+    const started = Date.now();
+    await page.click('#revoke-token button');
+    const closed = await carol.closed;
+    expect(closed.code).toBe(CloseCode.Forbidden);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await until(page, `${text('#revoke-note')}.includes('revoked token console-jti-1 until')`);
+    expect(await page.getAttribute('#revoke-note', 'role')).toBe('status');
+    expect(carolElsewhere.isOpen()).toBe(true);
+
+    // A refused request shows the error with its code.
+    await page.fill('#revoke-token input[aria-label="jti"]', 'x'.repeat(300));
+    await page.click('#revoke-token button');
+    await until(page, `${text('#revoke-note')}.includes('bad_request')`);
+    expect(await page.getAttribute('#revoke-note', 'role')).toBe('alert');
+
+    // Every token of a user issued before now.
+    await page.fill('#revoke-user input', 'dave');
+    const userStarted = Date.now();
+    await page.click('#revoke-user button');
+    expect((await dave.closed).code).toBe(CloseCode.Forbidden);
+    expect(Date.now() - userStarted).toBeLessThan(1_000);
+    await until(page, `${text('#revoke-note')}.includes('revoked every token of dave issued before')`);
+    expect(carolElsewhere.isOpen()).toBe(true);
+    if (updateScreenshots) await page.screenshot({ path: `${IMAGES}console-revoke.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
 });

@@ -21,8 +21,8 @@ export async function startApiProcess(
   const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const child = spawnTsx(API_MAIN, [], {
-    SB_BUS: 'nats',
-    SB_NATS_URL: cluster.nats.url,
+    // The cluster's NATS URL and, when it is secured, the api identity's credentials and CA.
+    ...cluster.busEnv('api'),
     SB_HTTP_HOST: '127.0.0.1',
     SB_HTTP_PORT: String(httpPort),
     SB_GRPC_HOST: '127.0.0.1',

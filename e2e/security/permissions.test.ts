@@ -45,6 +45,8 @@ function probeSubjects(): { publish: string[]; subscribe: string[] } {
     Subjects.nodes('edge'),
     Subjects.nodes('api'),
     Subjects.nodes('router'),
+    Subjects.nodes('auth'),
+    Subjects.nodes('presence'),
     ...(['connect', 'disconnect', 'join', 'leave', 'publish'] as const).map((k) => Subjects.event(k)),
     '_INBOX.abc.1',
     ...BUS_ROLES.map((role) => `${inboxPrefix(role)}.abc.1`),

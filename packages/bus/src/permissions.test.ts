@@ -62,7 +62,7 @@ describe('bus permissions (least privilege by subject)', () => {
     expect(text).toContain(`{ nkey: "${nkey.publicKey}"`);
     expect(text).not.toContain(nkey.seed);
     expect(text).toContain(
-      'publish: { allow: ["sb.control.revoke"] }\n        subscribe: { allow: ["sb.auth.verify", "sb.auth.revoke.token", "sb.auth.revoke.user"] }',
+      'publish: { allow: ["sb.control.revoke", "sb.nodes.auth"] }\n        subscribe: { allow: ["sb.auth.verify", "sb.auth.revoke.token", "sb.auth.revoke.user"] }',
     );
     expect(text.match(/allow_responses: true/g)).toHaveLength(1);
     expect(natsServerConfig({ roles: ['router'] })).toContain('password: $SB_NATS_PASSWORD_ROUTER');

@@ -58,19 +58,19 @@ export const ROLE_PERMISSIONS: Readonly<Record<BusRole, RolePermissions>> = {
   auth: {
     about:
       'verifies tokens: the only subscriber of sb.auth.verify, where bearer tokens travel; stores revocations and announces them to edges',
-    publish: ['sb.control.revoke'],
+    publish: ['sb.control.revoke', 'sb.nodes.auth'],
     subscribe: ['sb.auth.verify', 'sb.auth.revoke.token', 'sb.auth.revoke.user'],
     allowResponses: true,
   },
   router: {
     about: 'accepts publishes, keeps history: the only publisher of room messages and notifications',
-    publish: ['sb.room.>', 'sb.user.*', 'sb.events.publish'],
+    publish: ['sb.room.>', 'sb.user.*', 'sb.events.publish', 'sb.nodes.router'],
     subscribe: ['sb.router.join', 'sb.router.publish', 'sb.router.history', 'sb.api.publish', 'sb.api.user'],
     allowResponses: true,
   },
   presence: {
     about: 'tracks room members; publishes presence diffs to rooms',
-    publish: ['sb.room.>'],
+    publish: ['sb.room.>', 'sb.nodes.presence'],
     subscribe: [
       'sb.presence.join',
       'sb.presence.leave',

@@ -26,6 +26,7 @@ import type {
 import { startHealthServer } from './health-server.js';
 import { listen } from './listen.js';
 import { ServerMetrics } from './metrics.js';
+import { startNodeHeartbeat } from './node-heartbeat.js';
 
 export interface Standalone {
   wsPort: number;
@@ -213,6 +214,7 @@ export async function startAuthNode(
   backends: Backends,
   log: Logger,
   metrics?: ServerMetrics,
+  heartbeat?: { nodeId: string },
 ): Promise<{ stop(): void; problems(): string[] }> {
   // One store for checking and for revoking: the memory store is per instance.
   const revocations = backends.revocations();
@@ -237,15 +239,20 @@ export async function startAuthNode(
     requireExp: config.jwtRequireExp ?? config.env === 'production',
     revocations,
   });
+  const bus = await backends.connectBus('auth');
   const service = startAuthService({
-    bus: await backends.connectBus('auth'),
+    bus,
     verifier,
     log: log.child({ svc: 'auth' }),
     revocations: { store: revocations, rememberMs: config.revocationTtlS * 1000 },
     ...(metrics ? { metrics: metrics.auth() } : {}),
   });
+  const stopHeartbeat = heartbeat
+    ? startNodeHeartbeat(bus, { nodeId: heartbeat.nodeId, kind: 'auth' })
+    : undefined;
   return {
     stop() {
+      stopHeartbeat?.();
       jwks?.stop();
       service.stop();
     },
@@ -259,9 +266,11 @@ export async function startRouterNode(
   backends: Backends,
   log: Logger,
   metrics?: ServerMetrics,
+  heartbeat?: { nodeId: string },
 ): Promise<{ stop(): void }> {
-  return startRouterService({
-    bus: await backends.connectBus('router'),
+  const bus = await backends.connectBus('router');
+  const service = startRouterService({
+    bus,
     history: backends.history(),
     rateLimits: backends.rateLimits(),
     options: {
@@ -273,6 +282,15 @@ export async function startRouterNode(
     log: log.child({ svc: 'router' }),
     ...(metrics ? { metrics: metrics.router() } : {}),
   });
+  const stopHeartbeat = heartbeat
+    ? startNodeHeartbeat(bus, { nodeId: heartbeat.nodeId, kind: 'router' })
+    : undefined;
+  return {
+    stop() {
+      stopHeartbeat?.();
+      service.stop();
+    },
+  };
 }
 
 /** The presence service on its own bus client. */
@@ -281,9 +299,11 @@ export async function startPresenceNode(
   backends: Backends,
   log: Logger,
   metrics?: ServerMetrics,
+  heartbeat?: { nodeId: string },
 ): Promise<{ stop(): void }> {
-  return startPresenceService({
-    bus: await backends.connectBus('presence'),
+  const bus = await backends.connectBus('presence');
+  const service = startPresenceService({
+    bus,
     store: backends.presence(),
     options: {
       rooms: config.presenceRooms,
@@ -294,6 +314,15 @@ export async function startPresenceNode(
     log: log.child({ svc: 'presence' }),
     ...(metrics ? { metrics: metrics.presence() } : {}),
   });
+  const stopHeartbeat = heartbeat
+    ? startNodeHeartbeat(bus, { nodeId: heartbeat.nodeId, kind: 'presence' })
+    : undefined;
+  return {
+    stop() {
+      stopHeartbeat?.();
+      service.stop();
+    },
+  };
 }
 
 export function edgeOptions(config: EdgeConfig, nodeId: string) {

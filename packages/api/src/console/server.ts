@@ -83,6 +83,20 @@ export async function startConsole(options: ConsoleOptions): Promise<OpsConsole>
       await core.disconnect({ user: body.user, reason: body.reason ?? 'disconnected from the ops console' });
       json(res, 200, {});
     },
+    // Revocations go to the auth service through ApiCore, exactly as the gRPC RevokeToken/RevokeUser do.
+    'POST /api/revoke-token': async (req, res) => {
+      const body = (await readJson(req)) as { jti: string; until?: number };
+      json(
+        res,
+        200,
+        await core.revokeToken({ jti: body.jti, ...(body.until !== undefined ? { until: body.until } : {}) }),
+      );
+    },
+    'POST /api/revoke-user': async (req, res) => {
+      const body = (await readJson(req)) as { user: string };
+      // No `issuedBefore`: every token of the user issued before now.
+      json(res, 200, await core.revokeUser({ user: body.user }));
+    },
     'GET /api/tail': async (req, res, url) => {
       const room = url.searchParams.get('room') ?? '';
       res.writeHead(200, {
@@ -144,7 +158,8 @@ export async function startConsole(options: ConsoleOptions): Promise<OpsConsole>
       const e = toApiError(error);
       log.debug({ err: e.message, path: url.pathname }, 'console request failed');
       // Codes below 2000 are the caller's mistakes (docs/protocol.md); the rest are the cluster's.
-      if (!res.headersSent) json(res, e.code < 2000 ? 400 : 502, { error: e.message, code: e.errorName });
+      if (!res.headersSent)
+        json(res, e.code < 2000 ? 400 : 502, { error: e.message, code: e.errorName, number: e.code });
       else res.end();
     });
   });

@@ -12,6 +12,14 @@ const TAIL_LINES = 200;
 
 class Unauthorized extends Error {}
 
+/** A refused or failed request, with its error code from the server (e.g. `1000 bad_request`). */
+class ApiError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+
 async function api(key, path, body) {
   const res = await fetch(path, {
     method: body === undefined ? 'GET' : 'POST',
@@ -23,7 +31,11 @@ async function api(key, path, body) {
   });
   if (res.status === 401) throw new Unauthorized('the API key was refused');
   const json = await res.json();
-  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new ApiError(
+      json.error ?? `HTTP ${res.status}`,
+      json.code ? `${json.number ?? ''} ${json.code}`.trim() : `HTTP ${res.status}`,
+    );
   return json;
 }
 
@@ -257,6 +269,70 @@ function Room({ apiKey, room, onUnauthorized }) {
   </section>`;
 }
 
+/** Revoke one token by its `jti` (optionally until a time), or every token of a user issued before now. */
+function Revoke({ apiKey, onUnauthorized }) {
+  const [jti, setJti] = useState('');
+  const [until, setUntil] = useState('');
+  const [user, setUser] = useState('');
+  const [result, setResult] = useState(undefined);
+
+  const run = async (path, body, describe) => {
+    try {
+      const reply = await api(apiKey, path, body);
+      setResult({ ok: true, text: describe(reply) });
+    } catch (error) {
+      if (error instanceof Unauthorized) onUnauthorized(error.message);
+      else
+        setResult({
+          ok: false,
+          text: error instanceof ApiError ? `${error.code}: ${error.message}` : error.message,
+        });
+    }
+  };
+  const revokeToken = (e) => {
+    e.preventDefault();
+    const id = jti.trim();
+    if (!id) return;
+    // datetime-local is the operator's local time; empty: the server's default (SB_REVOCATION_TTL_S).
+    const untilMs = until ? new Date(until).getTime() : undefined;
+    run(
+      '/api/revoke-token',
+      { jti: id, ...(untilMs === undefined ? {} : { until: untilMs }) },
+      (r) => `revoked token ${id} until ${new Date(r.until).toLocaleString()}`,
+    );
+  };
+  const revokeUser = (e) => {
+    e.preventDefault();
+    const who = user.trim();
+    if (!who) return;
+    run(
+      '/api/revoke-user',
+      { user: who },
+      (r) => `revoked every token of ${who} issued before ${new Date(r.issuedBefore).toLocaleString()}`,
+    );
+  };
+
+  return html`<section id="revoke">
+    <h2>Revoke</h2>
+    <p class="muted">Connections holding a revoked token are closed with 4501 on every edge, and the token is refused from then on.</p>
+    <form id="revoke-token" onSubmit=${revokeToken}>
+      <input placeholder="token jti" value=${jti} onInput=${(e) => setJti(e.currentTarget.value)} size="18" aria-label="jti" />
+      <input type="datetime-local" value=${until} onInput=${(e) => setUntil(e.currentTarget.value)} aria-label="until (optional)" title="until (optional): when the revocation may be forgotten" />
+      <button type="submit" class="danger">Revoke token</button>
+    </form>
+    <form id="revoke-user" onSubmit=${revokeUser}>
+      <input placeholder="user id" value=${user} onInput=${(e) => setUser(e.currentTarget.value)} size="18" aria-label="user" />
+      <button type="submit" class="danger">Revoke user's tokens</button>
+    </form>
+    ${
+      result &&
+      (result.ok
+        ? html`<p class="ok" id="revoke-note" role="status">${result.text}</p>`
+        : html`<p class="error" id="revoke-note" role="alert">${result.text}</p>`)
+    }
+  </section>`;
+}
+
 function Console({ apiKey, onUnauthorized, onSignOut }) {
   const [overview, setOverview] = useState(undefined);
   const [error, setError] = useState('');
@@ -309,6 +385,7 @@ function Console({ apiKey, onUnauthorized, onSignOut }) {
             <${Nodes} info=${overview.info} now=${overview.now} />
             <${Rooms} rooms=${overview.rooms} traffic=${overview.traffic} selected=${selected} onSelect=${setSelected} />
             ${selected && html`<${Room} apiKey=${apiKey} room=${selected} onUnauthorized=${onUnauthorized} />`}
+            <${Revoke} apiKey=${apiKey} onUnauthorized=${onUnauthorized} />
           </div>`
       }
     </main>`;
