@@ -15,8 +15,8 @@ import { TcpProxy } from './tcp-proxy.js';
  * must show every message exactly once, in order.
  */
 
-// Debian's package; SB_CHROMIUM_PATH points elsewhere (another distribution, a laptop).
-const CHROMIUM = process.env['SB_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+// Debian's package; SWITCHBOARD_CHROMIUM_PATH points elsewhere (another distribution, a laptop).
+const CHROMIUM = process.env['SWITCHBOARD_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCI = Boolean(process.env['CI']);
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -31,7 +31,7 @@ async function until(page: Page, condition: string): Promise<void> {
 
 if (!haveChromium && !inCI) {
   console.warn(
-    `browser test SKIPPED: ${CHROMIUM} not found (Debian: apt-get install -y chromium, or set SB_CHROMIUM_PATH)`,
+    `browser test SKIPPED: ${CHROMIUM} not found (Debian: apt-get install -y chromium, or set SWITCHBOARD_CHROMIUM_PATH)`,
   );
 }
 

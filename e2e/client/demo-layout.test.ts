@@ -13,7 +13,7 @@ import { type DemoServer, startDemoServer } from '../../packages/client/demo/ser
  * screenshots docs/client.md shows (copied from e2e/test-results/ to docs/images/).
  */
 
-const CHROMIUM = process.env['SB_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = process.env['SWITCHBOARD_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCI = Boolean(process.env['CI']);
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));

@@ -13,14 +13,14 @@ import { API_KEY, type ApiProcess, startApiProcess } from '../observability/api-
  * The ops console (docs/operations.md) in headless Chromium against a real cluster: the api
  * service serves it on SB_CONSOLE_PORT; the test signs in with the API key and checks the nodes,
  * rooms, presence and live tail it shows, and that its actions reach real clients. With
- * SB_UPDATE_SCREENSHOTS=1 it also writes the screenshots in docs/images/.
+ * SWITCHBOARD_UPDATE_SCREENSHOTS=1 it also writes the screenshots in docs/images/.
  */
 
-const CHROMIUM = process.env['SB_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = process.env['SWITCHBOARD_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCI = Boolean(process.env['CI']);
 const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-const updateScreenshots = process.env['SB_UPDATE_SCREENSHOTS'] === '1';
+const updateScreenshots = process.env['SWITCHBOARD_UPDATE_SCREENSHOTS'] === '1';
 
 /** Page code as text: this file is type-checked against Node's lib, without `document`. */
 async function until(page: Page, condition: string): Promise<void> {
@@ -40,7 +40,7 @@ function freePort(): Promise<number> {
 }
 
 if (!haveChromium && !inCI)
-  console.warn(`console test SKIPPED: ${CHROMIUM} not found (set SB_CHROMIUM_PATH)`);
+  console.warn(`console test SKIPPED: ${CHROMIUM} not found (set SWITCHBOARD_CHROMIUM_PATH)`);
 
 describe.skipIf(!haveChromium && !inCI)('ops console in headless Chromium', () => {
   let cluster: Cluster;

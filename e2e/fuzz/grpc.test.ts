@@ -19,10 +19,10 @@ import {
  * that is broken or nested too deep, and protobuf bytes flipped or cut. No reply may be an
  * internal error (2003 / INTERNAL / UNKNOWN) — except grpc-js's own "Error deserializing
  * request" for bytes that are not a protobuf message at all, which never reaches our code.
- * SB_FUZZ_SEED reproduces a run; SB_FUZZ_REQUESTS sets the count (default 4,000).
+ * SWITCHBOARD_FUZZ_SEED reproduces a run; SWITCHBOARD_FUZZ_REQUESTS sets the count (default 4,000).
  */
-const SEED = Number(process.env['SB_FUZZ_SEED'] ?? 20_261_128);
-const REQUESTS = Number(process.env['SB_FUZZ_REQUESTS'] ?? 4_000);
+const SEED = Number(process.env['SWITCHBOARD_FUZZ_SEED'] ?? 20_261_128);
+const REQUESTS = Number(process.env['SWITCHBOARD_FUZZ_REQUESTS'] ?? 4_000);
 const CONCURRENCY = 16;
 
 const BASE: Record<string, Record<string, unknown>> = {

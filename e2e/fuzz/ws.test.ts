@@ -16,11 +16,11 @@ import {
 /**
  * Mutated client frames against a real server (all services in one process, memory backends):
  * no reply may be an internal error (2003), no close may use a code outside the documented
- * ones, and the server must keep answering. Seeded: SB_FUZZ_SEED reproduces a run.
- * SB_FUZZ_FRAMES sets the count (default 20,000: under 30 s on a shared 2-core machine).
+ * ones, and the server must keep answering. Seeded: SWITCHBOARD_FUZZ_SEED reproduces a run.
+ * SWITCHBOARD_FUZZ_FRAMES sets the count (default 20,000: under 30 s on a shared 2-core machine).
  */
-const SEED = Number(process.env['SB_FUZZ_SEED'] ?? 20_261_128);
-const FRAMES = Number(process.env['SB_FUZZ_FRAMES'] ?? 20_000);
+const SEED = Number(process.env['SWITCHBOARD_FUZZ_SEED'] ?? 20_261_128);
+const FRAMES = Number(process.env['SWITCHBOARD_FUZZ_FRAMES'] ?? 20_000);
 const SESSIONS = 4;
 const BARRIER_ID = 2_000_000_000;
 

@@ -32,7 +32,7 @@ import {
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./consumer/', import.meta.url));
-const CHROMIUM = process.env['SB_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = process.env['SWITCHBOARD_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Third-party packages the consumer project adds itself (versions as in the workspace). */
 const CONSUMER_DEPENDENCIES = ['ws@^8.18.3', '@types/node@^20.19.0', '@nats-io/transport-node@~3.4.0'];
 
@@ -182,7 +182,7 @@ describe('installed from the tarballs', () => {
   });
 });
 
-// Debian's package; SB_CHROMIUM_PATH points elsewhere. Required in CI, skipped (loudly) elsewhere.
+// Debian's package; SWITCHBOARD_CHROMIUM_PATH points elsewhere. Required in CI, skipped (loudly) elsewhere.
 const haveChromium = existsSync(CHROMIUM) || Boolean(process.env['CI']);
 if (!haveChromium)
   console.warn(`CDN build test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`);

@@ -1,6 +1,5 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
-  ConfigError,
   encodeJson,
   MemoryBusHub,
   NoRespondersError,

@@ -1,15 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
-import {
-  type Bus,
-  type ControlMessage,
-  encodeJson,
-  type LifecycleKind,
-  randomId,
-  Subjects,
-  type Subscription,
-} from '@switchboard/bus';
+import { type Bus, randomId, Subjects, type Subscription } from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
 import {
   CloseCode,

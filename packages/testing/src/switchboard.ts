@@ -26,7 +26,7 @@ export interface StartOptions {
    * `nats+redis-cluster`: the same with a 3-master + 3-replica Redis Cluster (`redisCluster`).
    */
   backends?: BackendKind;
-  /** The logger the server writes to (default: one at `config.logLevel`, silent unless SB_TEST_LOG). */
+  /** The logger the server writes to (default: one at `config.logLevel`, silent unless SWITCHBOARD_TEST_LOG). */
   log?: Logger;
 }
 
@@ -81,7 +81,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Test
     wsPort: 0,
     httpHost: '127.0.0.1',
     httpPort: 0,
-    logLevel: (process.env['SB_TEST_LOG'] as LogLevel | undefined) ?? 'silent',
+    logLevel: (process.env['SWITCHBOARD_TEST_LOG'] as LogLevel | undefined) ?? 'silent',
     jwtSecrets: [TEST_SECRET],
     grpcHost: '127.0.0.1',
     grpcPort: 0,
