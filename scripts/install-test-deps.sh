@@ -11,8 +11,10 @@ command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+# The test PKI (TLS to NATS and Redis in the secured cluster) is made with openssl.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test dependencies present: nats-server, redis-server, haproxy, chromium, etcd"
+  echo "test dependencies present: nats-server, redis-server, redis-cli, haproxy, chromium, etcd, openssl"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
