@@ -8,6 +8,10 @@
 #
 #   bash scripts/k8s-node-chart-test.sh [IMAGE [VITEST ARGS…]]     IMAGE default switchboard:ci
 #   SWITCHBOARD_CHART=path/to/chart …                               another copy of the chart
+#   SWITCHBOARD_K8S_HPA=1 …        also the edge HPA on the connection metric: Prometheus and
+#                                  prometheus-adapter on the host (scripts/k8s-node-metrics.sh),
+#                                  the chart with edge.autoscaling on (min 1, max 2, 20
+#                                  connections per pod, short windows), then e2e/k8s/hpa.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 image=${1:-switchboard:ci}
@@ -25,6 +29,12 @@ cleanup() {
   if [[ $status -ne 0 && -f "$dir/env" ]]; then
     kubectl get pods -A -o wide >&2 || true
     kubectl -n "$namespace" describe pods >"$work/describe.txt" 2>&1 && tail -n 60 "$work/describe.txt" >&2
+    # What the pods said last (the previous container's log when one crashed).
+    for pod in $(kubectl -n "$namespace" get pods -o name 2>/dev/null); do
+      echo "--- $pod (log)" >&2
+      kubectl -n "$namespace" logs "$pod" --previous --tail 15 >&2 2>/dev/null ||
+        kubectl -n "$namespace" logs "$pod" --tail 15 >&2 2>&1 || true
+    done
   fi
   bash scripts/k8s-node-down.sh "$dir" || true
   rm -rf "$work"
@@ -42,6 +52,25 @@ redis-server --bind "$K8S_POD_GATEWAY" --port 6379 --save '' --appendonly no --p
   >"$dir/logs/redis.log" 2>&1 &
 echo $! >"$dir/redis.pid"
 
+hpa=${SWITCHBOARD_K8S_HPA:-}
+hpa_target=20
+autoscaling=()
+if [[ -n "$hpa" ]]; then
+  bash scripts/k8s-node-metrics.sh "$dir" "$namespace"
+  # One edge, a second above 20 connections each; back to one 15 s after they are gone. A short
+  # drain (preStop 2 s + window 4 s + margin 5 s) fits the 15 s scale-down period.
+  autoscaling=(
+    --set edge.autoscaling.enabled=true --set edge.autoscaling.metricsScrapedElsewhere=true
+    --set edge.autoscaling.minReplicas=1 --set edge.autoscaling.maxReplicas=2
+    --set edge.autoscaling.targetConnectionsPerPod="$hpa_target"
+    --set edge.autoscaling.scaleUp.periodSeconds=15
+    --set edge.autoscaling.scaleDown.stabilizationWindowSeconds=15
+    --set edge.autoscaling.scaleDown.periodSeconds=15
+    --set edge.drain.preStopSleepSeconds=2 --set edge.drain.windowSeconds=4
+    --set edge.drain.marginSeconds=5
+  )
+fi
+
 # The image, from podman's storage into the node's containerd.
 # shellcheck source=scripts/image-env.sh
 source scripts/image-env.sh
@@ -51,7 +80,9 @@ repository=$(podman image inspect --format '{{ index .RepoTags 0 }}' "$image")
 tag=${repository##*:}
 repository=${repository%:*}
 
-# Services `nats` and `redis` for the pods, backed by the servers on the host.
+# Services `nats` and `redis` for the pods, backed by the servers on the host: plaintext and
+# without credentials, on the node's private bridge, so the chart runs with SB_BUS_INSECURE=true
+# (SB_ENV=production refuses such a bus otherwise).
 kubectl create namespace "$namespace" >/dev/null
 for name_port in nats:4222 redis:6379; do
   name=${name_port%:*} port=${name_port#*:}
@@ -82,8 +113,9 @@ export HELM_CACHE_HOME="$work/helm/cache" HELM_CONFIG_HOME="$work/helm/config" H
   --set externalNats.url=nats://nats:4222 --set externalRedis.url=redis://redis:6379 \
   --set jwt.existingSecret=sb-node-jwt --set apiKeys.existingSecret=sb-node-api-keys \
   --set topologySpread.enabled=false \
+  --set-string config.SB_BUS_INSECURE=true \
   --set edge.replicaCount=1 --set auth.replicaCount=1 --set router.replicaCount=1 \
-  --set presence.replicaCount=1 --set api.replicaCount=1
+  --set presence.replicaCount=1 --set api.replicaCount=1 "${autoscaling[@]}"
 
 echo "k8s-node-chart-test: waiting for the pods"
 # One pod per component (5) once the controllers have made them, then all Ready.
@@ -101,4 +133,13 @@ SB_K8S_EDGE="$(cluster_ip sb-switchboard-edge):8080" SB_K8S_EDGE_POD="$edge_pod"
   SB_K8S_API="$(cluster_ip sb-switchboard-api):50051" \
   SB_K8S_NAMESPACE="$namespace" SB_K8S_JWT_SECRET="$jwt_secret" SB_K8S_API_KEY="$api_key" \
   pnpm vitest run e2e/k8s "${@:2}"
+if [[ -n "$hpa" ]]; then
+  # After the test above (which deletes an edge pod), on its own: the HPA test counts every
+  # connection. Its JSON report, if asked for, goes next to the first one (NAME-hpa.json).
+  args=()
+  for arg in "${@:2}"; do args+=("${arg/%.json/-hpa.json}"); done
+  SB_K8S_EDGE="$(cluster_ip sb-switchboard-edge):8080" SB_K8S_HPA=1 SB_K8S_HPA_TARGET="$hpa_target" \
+    SB_K8S_NAMESPACE="$namespace" SB_K8S_JWT_SECRET="$jwt_secret" \
+    pnpm vitest run e2e/k8s/hpa.test.ts "${args[@]}"
+fi
 echo "k8s-node-chart-test: stage took $(($(date +%s) - start)) s"

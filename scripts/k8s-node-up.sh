@@ -74,6 +74,15 @@ issue apiserver /CN=kube-apiserver \
   "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 # The API server's client certificate towards the kubelet (logs, exec, port-forward).
 issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+# The aggregation layer (custom.metrics.k8s.io from prometheus-adapter): the API server proxies
+# to extension API servers with a client certificate from a CA of its own, which they trust for
+# the requesting user's name in X-Remote-* headers.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=switchboard-node-front-proxy-ca \
+  -keyout "$pki/front-proxy-ca.key" -out "$pki/front-proxy-ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=front-proxy-client \
+  -keyout "$pki/front-proxy-client.key" -out "$pki/front-proxy-client.csr" 2>/dev/null
+openssl x509 -req -in "$pki/front-proxy-client.csr" -CA "$pki/front-proxy-ca.crt" \
+  -CAkey "$pki/front-proxy-ca.key" -CAcreateserial -days 2 -out "$pki/front-proxy-client.crt" 2>/dev/null
 openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
 openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -166,6 +175,10 @@ run kube-apiserver "$bin/kube-apiserver" \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range "$SERVICE_CIDR" \
   --endpoint-reconciler-type none \
+  --requestheader-client-ca-file "$pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
   --kubelet-preferred-address-types InternalIP
 wait_for kube-apiserver 120 curl -sf --cacert "$pki/ca.crt" -H "Authorization: Bearer $admin_token" "$server/readyz"
 
