@@ -1,21 +1,8 @@
-import {
-  connect,
-  DrainingConnectionError,
-  InvalidSubjectError,
-  type Msg,
-  type MsgHdrs,
-  ClosedConnectionError as NatsClosedConnectionError,
-  type NatsConnection,
-  NoRespondersError as NatsNoRespondersError,
-  TimeoutError as NatsTimeoutError,
-  headers as natsHeaders,
-  RequestError,
-} from '@nats-io/transport-node';
-import { BadSubjectError, ClosedError, NoRespondersError, TimeoutError } from '@switchboard/bus/errors';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ClosedError } from '@switchboard/bus/errors';
 import type {
   Bus,
   BusHandler,
-  BusHeaders,
   BusMessage,
   BusStatus,
   PublishOptions,
@@ -23,6 +10,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@switchboard/bus/interface';
+import { mapClientError, mapRequestError, toBusMessage, toNatsHeaders } from '@switchboard/bus/nats-codec';
 
 import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from '@switchboard/bus/nats-security';
 export interface NatsLinkOptions {
@@ -173,44 +161,4 @@ export class NatsLink implements Bus {
     this.#status = status;
     for (const listener of [...this.#listeners]) listener(status);
   }
-}
-
-function toNatsHeaders(headers: BusHeaders): MsgHdrs {
-  const out = natsHeaders();
-  for (const [key, value] of Object.entries(headers)) out.set(key, value);
-  return out;
-}
-
-function toBusMessage(msg: Msg): BusMessage {
-  // A name sent several times keeps its first value: the interface has one value per name.
-  const headers: Record<string, string> = {};
-  for (const [key, values] of msg.headers ?? []) {
-    if (values[0] !== undefined) headers[key] = values[0];
-  }
-  return {
-    subject: msg.subject,
-    data: msg.data,
-    headers: Object.keys(headers).length > 0 ? headers : undefined,
-    reply: msg.reply ? msg.reply : undefined,
-  };
-}
-
-function mapClientError(error: unknown, subject: string): unknown {
-  if (error instanceof NatsClosedConnectionError || error instanceof DrainingConnectionError) {
-    return new ClosedError('bus', { cause: error });
-  }
-  if (error instanceof InvalidSubjectError) return new BadSubjectError(subject, error.message);
-  return error;
-}
-
-function mapRequestError(error: unknown, subject: string, timeoutMs: number): unknown {
-  if (error instanceof NatsTimeoutError) return new TimeoutError(subject, timeoutMs, { cause: error });
-  if (error instanceof NatsNoRespondersError) return new NoRespondersError(subject, { cause: error });
-  if (error instanceof RequestError) {
-    if (error.isNoResponders()) return new NoRespondersError(subject, { cause: error });
-    if (error.cause instanceof NatsTimeoutError)
-      return new TimeoutError(subject, timeoutMs, { cause: error });
-    return new ClosedError('bus connection', { cause: error });
-  }
-  return mapClientError(error, subject);
 }
