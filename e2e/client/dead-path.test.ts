@@ -1,9 +1,9 @@
 import { SwitchboardClient } from '@switchboard/client';
+import { nextEvent, waitFor } from '@switchboard/client/test-support/wait';
 import { startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TcpProxy } from './tcp-proxy.js';
-import { nextEvent, waitFor } from './wait.js';
 
 /**
  * A path that dies without a FIN or RST (a blackholed route, a NAT that dropped its entry) is

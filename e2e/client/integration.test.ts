@@ -1,11 +1,11 @@
 import { mintToken } from '@switchboard/auth';
 import { type ClientOptions, SwitchboardClient } from '@switchboard/client';
+import { nextEvent, waitFor } from '@switchboard/client/test-support/wait';
 import type { MessagePush } from '@switchboard/protocol';
 import { startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TcpProxy } from './tcp-proxy.js';
-import { nextEvent, waitFor } from './wait.js';
 
 /**
  * The SDK against the real server (all services in this process, memory backends). Network
