@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -8,7 +7,7 @@ import { type Bus, MemoryBusHub, Subjects } from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
 import { GrpcServerClient } from '@switchboard/server-sdk';
 import { silentLogger } from '@switchboard/telemetry';
-import { rejectionOf } from '@switchboard/testing';
+import { createTestPki, rejectionOf, type TestPki } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KEY = 'transport-test-key-0123456789abcdef';
@@ -86,65 +85,18 @@ describe('status codes from the bus', () => {
 });
 
 describe('TLS and mutual TLS', () => {
-  let dir: string;
-  const file = (name: string) => readFileSync(join(dir, name));
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sb-tls-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=test-ca',
-    );
-    for (const name of ['server', 'client']) {
-      ssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=${name}`,
-      );
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '1',
-        '-extfile',
-        'san.ext',
-      );
-    }
+  let pki: TestPki;
+  beforeAll(async () => {
+    pki = await createTestPki(mkdtempSync(join(tmpdir(), 'sb-tls-')));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
 
   it('serves over TLS; a client trusting the CA connects, a plain-text client cannot', async () => {
-    const api = await bareApi({ tls: { cert: file('server.pem'), key: file('server.key') } });
+    const api = await bareApi({
+      tls: { cert: readFileSync(pki.serverCertFile), key: readFileSync(pki.serverKeyFile) },
+    });
     const url = `localhost:${api.server.port}`;
-    const good = new GrpcServerClient({ url, apiKey: KEY, tls: { ca: file('ca.pem') } });
+    const good = new GrpcServerClient({ url, apiKey: KEY, tls: { ca: readFileSync(pki.caFile) } });
     expect((await good.info()).answeredBy).toBe('api-test');
     const plain = new GrpcServerClient({ url, apiKey: KEY, timeoutMs: 2_000 });
     expect((await rejection(plain.info())).code).toBe(ErrorCode.Unavailable);
@@ -154,16 +106,29 @@ describe('TLS and mutual TLS', () => {
 
   it('with a CA configured, requires a client certificate it signed (mTLS)', async () => {
     const api = await bareApi({
-      tls: { cert: file('server.pem'), key: file('server.key'), ca: file('ca.pem') },
+      tls: {
+        cert: readFileSync(pki.serverCertFile),
+        key: readFileSync(pki.serverKeyFile),
+        ca: readFileSync(pki.caFile),
+      },
     });
     const url = `localhost:${api.server.port}`;
     const withCert = new GrpcServerClient({
       url,
       apiKey: KEY,
-      tls: { ca: file('ca.pem'), cert: file('client.pem'), key: file('client.key') },
+      tls: {
+        ca: readFileSync(pki.caFile),
+        cert: readFileSync(pki.clientCertFile),
+        key: readFileSync(pki.clientKeyFile),
+      },
     });
     expect((await withCert.info()).answeredBy).toBe('api-test');
-    const noCert = new GrpcServerClient({ url, apiKey: KEY, tls: { ca: file('ca.pem') }, timeoutMs: 2_000 });
+    const noCert = new GrpcServerClient({
+      url,
+      apiKey: KEY,
+      tls: { ca: readFileSync(pki.caFile) },
+      timeoutMs: 2_000,
+    });
     expect((await rejection(noCert.info())).code).toBe(ErrorCode.Unavailable);
     await Promise.all([withCert.close(), noCert.close()]);
     await api.server.stop();

@@ -1,12 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode, ErrorCode } from '@switchboard/protocol';
-import { openSocket, startSwitchboard, type TestSwitchboard } from '@switchboard/testing';
+import {
+  createTestPki,
+  openSocket,
+  startSwitchboard,
+  type TestPki,
+  type TestSwitchboard,
+} from '@switchboard/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,57 +46,11 @@ class JwksServer {
   down = false;
   readonly caFile: string;
   readonly #server: Server;
-  constructor() {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-jwks-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=jwks-test-ca',
-    );
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=localhost',
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    );
-    this.caFile = join(dir, 'ca.pem');
+  /** With the test PKI's CA and server certificate (`createTestPki`). */
+  constructor(pki: TestPki) {
+    this.caFile = pki.caFile;
     this.#server = createServer(
-      { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) },
+      { key: readFileSync(pki.serverKeyFile), cert: readFileSync(pki.serverCertFile) },
       (_req, res) => {
         this.fetches++;
         if (this.down) {
@@ -124,8 +83,10 @@ const sign = (key: ProviderKey, sub: string, header: Record<string, unknown> = {
     .setExpirationTime('10m')
     .sign(key.privateKey);
 
+const pki = await createTestPki(mkdtempSync(join(tmpdir(), 'sb-jwks-')));
+
 describe('JWKS keys (local HTTPS provider with its own CA)', () => {
-  const provider = new JwksServer();
+  const provider = new JwksServer(pki);
   const rsa = providerKey('rsa-1', 'RS256');
   const ec = providerKey('ec-1', 'ES256');
   const ed = providerKey('ed-1', 'EdDSA');
