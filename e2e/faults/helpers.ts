@@ -395,6 +395,13 @@ export function describeSequence(offsets: readonly number[], n: number): string 
 export async function readHistory(clients: Clients, room: string, url?: string): Promise<MessagePush[]> {
   const reader = clients.make('auditor', url);
   await reader.connect();
+  const out = await allHistory(reader, room);
+  await reader.disconnect();
+  return out;
+}
+
+/** Every stored message of `room`, a page of 1,000 at a time, through a connected client. */
+export async function allHistory(reader: SwitchboardClient, room: string): Promise<MessagePush[]> {
   const out: MessagePush[] = [];
   for (;;) {
     const last = out.at(-1);
@@ -403,10 +410,8 @@ export async function readHistory(clients: Clients, room: string, url?: string):
       ...(last ? { since: { offset: last.offset, epoch: last.epoch } } : {}),
     });
     out.push(...page.messages);
-    if (page.messages.length < 1000) break;
+    if (page.messages.length < 1000) return out;
   }
-  await reader.disconnect();
-  return out;
 }
 
 /** Each publisher's seqs 0..count-1 exactly once in `messages`, nothing else. */

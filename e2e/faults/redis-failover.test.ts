@@ -9,7 +9,7 @@ import {
 } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Publisher, report, Subscriber } from './helpers.js';
+import { allHistory, Publisher, report, Subscriber } from './helpers.js';
 
 /**
  * A Redis master killed with -9 under publish traffic, with a replica to take over: a Redis
@@ -54,16 +54,7 @@ function client(sb: TestSwitchboard, user: string): SwitchboardClient {
 async function history(sb: TestSwitchboard, room: string): Promise<MessagePush[]> {
   const reader = client(sb, 'auditor');
   await reader.connect();
-  const out: MessagePush[] = [];
-  for (;;) {
-    const last = out.at(-1);
-    const page = await reader.history(room, {
-      limit: 1000,
-      ...(last ? { since: { offset: last.offset, epoch: last.epoch } } : {}),
-    });
-    out.push(...page.messages);
-    if (page.messages.length < 1000) break;
-  }
+  const out = await allHistory(reader, room);
   await reader.disconnect();
   return out;
 }
