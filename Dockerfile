@@ -47,6 +47,8 @@ RUN --mount=type=secret,id=ca \
  && npm install -g pnpm@10.34.9
 # Manifests first: the dependency layer is rebuilt only when they change.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+# Fixes applied to dependencies at install time (pnpm patchedDependencies).
+COPY patches ./patches
 RUN --mount=type=secret,id=ca \
     --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
