@@ -13,7 +13,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startCluster, startRedisServer } from '@switchboard/testing';
+import { createTestPki, type RedisServerHandle, startCluster, startRedisServer } from '@switchboard/testing';
 import type { SystemName } from './cluster-dialects.js';
 import { freePorts, HOST, httpGet, ROOT, sleep } from './lib.js';
 
@@ -67,6 +67,13 @@ const SWITCHBOARD_ENV: Record<string, string> = {
 /** `joinPushes: false` turns off join/leave pushes (Switchboard's default: rooms up to 1,000 members). */
 export interface SystemOptions {
   joinPushes: boolean;
+  /**
+   * How every system reaches its backing servers. `secured` (the default): as each would run in
+   * production — Switchboard's secured cluster (TLS and a user per role on NATS, TLS and an ACL
+   * user on Redis), and Centrifugo and Socket.IO with TLS and an ACL user to their Redis.
+   * `plain`: no TLS and no credentials anywhere (Switchboard's `insecure` cluster).
+   */
+  links: 'secured' | 'plain';
   /** More NODE_OPTIONS for Switchboard's processes (experiments, e.g. `--max-semi-space-size=64`). */
   nodeOptions?: string;
 }
@@ -78,6 +85,7 @@ export async function startSwitchboard(options: SystemOptions): Promise<RunningS
     presence: 1,
     auth: 1,
     secret: BENCH_SECRET,
+    ...(options.links === 'plain' ? { insecure: true } : {}),
     env: {
       ...SWITCHBOARD_ENV,
       ...(options.joinPushes ? {} : { SB_PRESENCE_DIFF_MAX_MEMBERS: '0' }),
@@ -104,6 +112,44 @@ export async function startSwitchboard(options: SystemOptions): Promise<RunningS
     processes,
     urls: [...cluster.edgeUrls],
     stop: () => cluster.stop(),
+  };
+}
+
+const REDIS_USER = 'bench';
+const REDIS_PASSWORD = 'bench-redis-password-0123456789';
+
+/** A baseline's Redis: with TLS (a throw-away CA) and an ACL user when `links` is `secured`. */
+interface BaselineRedis {
+  server: RedisServerHandle;
+  /** `redis://…` or `rediss://user:password@…` */
+  url: string;
+  caFile?: string;
+  stop(): Promise<void>;
+}
+
+async function startBaselineRedis(links: SystemOptions['links']): Promise<BaselineRedis> {
+  if (links === 'plain') {
+    const server = await startRedisServer({ env: hostEnv() });
+    return { server, url: server.url, stop: () => server.stop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-pki-'));
+  const pki = await createTestPki(dir);
+  const server = await startRedisServer({
+    env: hostEnv(),
+    tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, caFile: pki.caFile },
+    user: { name: REDIS_USER, password: REDIS_PASSWORD },
+  });
+  const url = new URL(server.url);
+  url.username = REDIS_USER;
+  url.password = REDIS_PASSWORD;
+  return {
+    server,
+    url: url.toString(),
+    caFile: pki.caFile,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -144,7 +190,7 @@ function namespace(name: string, joinLeave: boolean): Record<string, unknown> {
 }
 
 export async function startCentrifugo(binary: string, options: SystemOptions): Promise<RunningSystem> {
-  const redis = await startRedisServer({ env: hostEnv() });
+  const redis = await startBaselineRedis(options.links);
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-centrifugo-'));
   const nodes: Array<{ child: ChildProcess; port: number }> = [];
   try {
@@ -154,7 +200,14 @@ export async function startCentrifugo(binary: string, options: SystemOptions): P
         log: { level: 'error' },
         http_server: { address: HOST, port },
         node: { name: `centrifugo-${i + 1}` },
-        engine: { type: 'redis', redis: { address: [redis.url], prefix: 'bench' } },
+        engine: {
+          type: 'redis',
+          redis: {
+            address: [redis.url],
+            prefix: 'bench',
+            ...(redis.caFile ? { tls: { enabled: true, server_ca_pem: redis.caFile } } : {}),
+          },
+        },
         client: { token: { hmac_secret_key: BENCH_SECRET } },
         channel: {
           history_meta_ttl: '24h',
@@ -188,7 +241,7 @@ export async function startCentrifugo(binary: string, options: SystemOptions): P
         pid: child.pid ?? -1,
         gcUrl: `http://${HOST}:${port}/debug/pprof/heap?gc=1`,
       })),
-      { name: 'redis-server', pid: redis.pid ?? -1 },
+      { name: 'redis-server', pid: redis.server.pid ?? -1 },
     ],
     urls: nodes.map(({ port }) => `ws://${HOST}:${port}`),
     async stop() {
@@ -199,8 +252,8 @@ export async function startCentrifugo(binary: string, options: SystemOptions): P
   };
 }
 
-export async function startSocketio(): Promise<RunningSystem> {
-  const redis = await startRedisServer({ env: hostEnv() });
+export async function startSocketio(options: SystemOptions): Promise<RunningSystem> {
+  const redis = await startBaselineRedis(options.links);
   const nodes: Array<{ child: ChildProcess; port: number; inspectPort: number }> = [];
   try {
     const [a, b, ia, ib] = await freePorts(4);
@@ -217,6 +270,7 @@ export async function startSocketio(): Promise<RunningSystem> {
             ...process.env,
             BENCH_WS_PORT: String(port),
             BENCH_REDIS_URL: redis.url,
+            ...(redis.caFile ? { BENCH_REDIS_CA_FILE: redis.caFile } : {}),
             BENCH_JWT_SECRET: BENCH_SECRET,
           },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -240,7 +294,7 @@ export async function startSocketio(): Promise<RunningSystem> {
         pid: child.pid ?? -1,
         inspectPort,
       })),
-      { name: 'redis-server', pid: redis.pid ?? -1 },
+      { name: 'redis-server', pid: redis.server.pid ?? -1 },
     ],
     urls: nodes.map(({ port }) => `ws://${HOST}:${port}`),
     async stop() {

@@ -31,6 +31,7 @@ import {
   BENCH_SECRET,
   centrifugoBinary,
   type RunningSystem,
+  type SystemOptions,
   startCentrifugo,
   startSocketio,
   startSwitchboard,
@@ -54,6 +55,9 @@ const usage = `pnpm bench:cluster [-- flags]
   --join-pushes on        off: no join/leave pushes to members (Switchboard
                           SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
                           connect path without the n² push frames of 100-member rooms
+  --links secured         secured: every system reaches its servers as in production (Switchboard:
+                          TLS + a user per role on NATS, TLS + ACL user on Redis; Centrifugo and
+                          Socket.IO: TLS + ACL user on Redis); plain: no TLS, no credentials
   --node-options "<flags>"  more NODE_OPTIONS for Switchboard's processes, for experiments
                           (e.g. --max-semi-space-size=64; not --stack-trace-limit=0, which
                           breaks tsx's module loading)
@@ -79,6 +83,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'switchboard,centrifugo,socketio' },
     workloads: { type: 'string', default: 'connect,small,fanout' },
     'join-pushes': { type: 'string', default: 'on' },
+    links: { type: 'string', default: 'secured' },
     'node-options': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '8' },
@@ -132,8 +137,13 @@ if (values['join-pushes'] !== 'on' && values['join-pushes'] !== 'off') {
   console.error(`--join-pushes must be on or off\n\n${usage}`);
   process.exit(2);
 }
-const systemOptions = {
+if (values.links !== 'secured' && values.links !== 'plain') {
+  console.error(`--links must be secured or plain\n\n${usage}`);
+  process.exit(2);
+}
+const systemOptions: SystemOptions = {
   joinPushes: values['join-pushes'] === 'on',
+  links: values.links === 'plain' ? 'plain' : 'secured',
   ...(values['node-options'] ? { nodeOptions: values['node-options'] } : {}),
 };
 watchdog(whole('watchdog-s') * 1000, 'bench:cluster');
@@ -362,7 +372,7 @@ async function fanout(system: RunningSystem, dialect: Dialect) {
 
 async function start(name: SystemName): Promise<RunningSystem | string> {
   if (name === 'switchboard') return startSwitchboard(systemOptions);
-  if (name === 'socketio') return startSocketio();
+  if (name === 'socketio') return startSocketio(systemOptions);
   const binary = centrifugoBinary();
   if ('missing' in binary)
     return `Centrifugo skipped: ${binary.missing}\n  (get it with: bash scripts/centrifugo.sh — needs Go; builds github.com/centrifugal/centrifugo/v6@v6.9.1 once)`;
@@ -493,6 +503,11 @@ function report(results: SystemResult[]): string {
   const out: string[] = [];
   out.push(
     `Node ${process.version}, ${availableParallelism()} cores, commit ${codeVersion()}, ${new Date().toISOString()}`,
+  );
+  out.push(
+    systemOptions.links === 'secured'
+      ? 'Links: secured (TLS and credentials from every process to NATS and Redis, for every system).'
+      : 'Links: plain (no TLS, no credentials, for every system).',
   );
   out.push(
     busyNotes.length > 0

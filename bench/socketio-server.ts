@@ -6,9 +6,11 @@
  * (ack), `publish` (broadcast to the room through the adapter, ack). It has no history,
  * recovery or presence: it does less per message than Switchboard or Centrifugo.
  *
- * Configured by BENCH_* variables: BENCH_WS_PORT, BENCH_REDIS_URL, BENCH_JWT_SECRET.
+ * Configured by BENCH_* variables: BENCH_WS_PORT, BENCH_REDIS_URL (`rediss://user:pass@…` for
+ * TLS), BENCH_REDIS_CA_FILE (the CA of a TLS Redis), BENCH_JWT_SECRET.
  * Prints "ready" once it listens.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
@@ -19,7 +21,9 @@ const port = Number(process.env['BENCH_WS_PORT']);
 const redisUrl = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const secret = process.env['BENCH_JWT_SECRET'] ?? '';
 
-const pub = new Redis(redisUrl);
+const caFile = process.env['BENCH_REDIS_CA_FILE'];
+
+const pub = new Redis(redisUrl, caFile ? { tls: { ca: readFileSync(caFile) } } : {});
 const sub = pub.duplicate();
 const http = createServer();
 const io = new Server(http, {
