@@ -41,7 +41,7 @@ import {
 
 /** Each script's KEYS and ARGV are listed at the top of its file in `lua/`. */
 const SCRIPTS = {
-  append: { file: 'history-append', numberOfKeys: 3 },
+  append: { file: 'history-append', numberOfKeys: 3, libraries: ['history-append'] },
   read: { file: 'history-read', numberOfKeys: 2 },
 } as const;
 

@@ -9,12 +9,14 @@ import {
 } from './redis-store.js';
 
 /**
- * lua/rate-limit-consume.lua is `takeTokens` (@switchboard/protocol's token-bucket.ts) in Lua,
+ * lua/lib/token-bucket.lua is `takeTokens` (@switchboard/protocol's token-bucket.ts) in Lua,
  * so that read-refill-take-write is one atomic step for every instance sharing the bucket. Time
  * is Redis time with microseconds (see lua-commands.ts for why the server's clock), kept
  * fractional so high rates refill smoothly.
  */
-const SCRIPTS = { consume: { file: 'rate-limit-consume', numberOfKeys: 1 } } as const;
+const SCRIPTS = {
+  consume: { file: 'rate-limit-consume', numberOfKeys: 1, libraries: ['token-bucket'] },
+} as const;
 
 export interface RedisRateLimitOptions extends RedisStoreOptions {}
 
