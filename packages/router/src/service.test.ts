@@ -10,7 +10,7 @@ import {
   Subjects,
 } from '@switchboard/bus';
 import { ErrorCode, epochGeneration } from '@switchboard/protocol';
-import { type HistoryStore, MemoryHistoryStore, MemoryRateLimitStore } from '@switchboard/stores';
+import { type AppendOptions, type HistoryStore, MemoryHistoryStore } from '@switchboard/stores';
 import { silentLogger } from '@switchboard/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RouterRpc } from './rpc.js';
@@ -31,7 +31,6 @@ function setup(options: Partial<RouterOptions> = {}) {
   const router = startRouterService({
     bus,
     history,
-    rateLimits: new MemoryRateLimitStore({ maxKeys: 100 }),
     options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: false, ...options },
     log: silentLogger(),
   });
@@ -117,6 +116,36 @@ describe('router service', () => {
         errorCode: ErrorCode.RateLimited,
         retryAfterMs: expect.any(Number),
       });
+    });
+
+    it('neither stores nor delivers a refused publish, and limits nothing at rate 0', async () => {
+      env.stop();
+      env = setup({ userPublishRate: 1, userPublishBurst: 2 });
+      const deliveries = env.received(Subjects.room('chat:lobby'));
+      const first = await env.rpc.call(RouterRpc.publish, { ...publish, key: 'k1' });
+      // A retry of an accepted publish is a duplicate, and still takes its token.
+      expect(await env.rpc.call(RouterRpc.publish, { ...publish, key: 'k1' })).toEqual({
+        ...first,
+        duplicate: true,
+      });
+      const refused = env.rpc.call(RouterRpc.publish, { ...publish, key: 'k2' });
+      await expect(refused).rejects.toMatchObject({
+        errorCode: ErrorCode.RateLimited,
+        message: 'publish rate limit reached',
+      });
+      await expect(refused).rejects.toHaveProperty('retryAfterMs', expect.any(Number));
+      // Another user has a bucket of its own.
+      const other = await env.rpc.call(RouterRpc.publish, { ...publish, user: 'bob', key: 'k2' });
+      expect(other.offset).toBe(2);
+      expect(await env.rpc.call(RouterRpc.history, { ...alice, room: 'chat:lobby' })).toMatchObject({
+        offset: 2,
+        messages: [expect.stringContaining('"offset":1'), expect.stringContaining('"offset":2')],
+      });
+      expect(deliveries).toHaveLength(2);
+
+      env.stop();
+      env = setup({ userPublishRate: 0, userPublishBurst: 0 });
+      for (let i = 1; i <= 20; i++) expect((await env.rpc.call(RouterRpc.publish, publish)).offset).toBe(i);
     });
   });
 
@@ -232,16 +261,18 @@ describe('router service: epoch fencing', () => {
       maxRooms: 100,
     });
     const control = { stall: false, wipe: false };
+    // One signature for both of `append`'s overloads: it answers what the inner store does.
+    const append = async (room: string, payload: string, options?: AppendOptions) => {
+      const result = await inner.append(room, payload, options);
+      if (control.stall) {
+        control.stall = false;
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        if (control.wipe) await inner.close(); // the store restarted empty during the stall
+      }
+      return result;
+    };
     const history: HistoryStore = {
-      append: async (room, payload, options) => {
-        const result = await inner.append(room, payload, options);
-        if (control.stall) {
-          control.stall = false;
-          await new Promise((resolve) => setTimeout(resolve, 60));
-          if (control.wipe) await inner.close(); // the store restarted empty during the stall
-        }
-        return result;
-      },
+      append: append as HistoryStore['append'],
       read: (room, options) => inner.read(room, options),
       close: () => inner.close(),
     };
@@ -253,7 +284,6 @@ describe('router service: epoch fencing', () => {
     const router = startRouterService({
       bus,
       history,
-      rateLimits: new MemoryRateLimitStore({ maxKeys: 100 }),
       options: {
         historySize: 10,
         userPublishRate: 0,

@@ -11,7 +11,7 @@ import {
   serve,
 } from '@switchboard/bus';
 import { ErrorCode, type JsonValue, type Sender } from '@switchboard/protocol';
-import type { HistoryStore, RateLimitStore } from '@switchboard/stores';
+import type { AppendOptions, AppendRateLimit, HistoryStore } from '@switchboard/stores';
 import { type Logger, traceHeaders } from '@switchboard/telemetry';
 import { messageBody, messageFrame } from './messages.js';
 import { RouterRpc } from './rpc.js';
@@ -49,43 +49,49 @@ export interface RouterMetrics extends RpcMetrics {
  */
 export function startRouterService(deps: {
   bus: Bus;
+  /** Also holds the per-user publish buckets: taken from in the same call as the append. */
   history: HistoryStore;
-  rateLimits: RateLimitStore;
   options: RouterOptions;
   log: Logger;
   metrics?: RouterMetrics;
 }): { stop(): void } {
-  const { bus, history, rateLimits, log, metrics } = deps;
+  const { bus, history, log, metrics } = deps;
   const options = { epochRecheckAfterMs: DEFAULT_EPOCH_RECHECK_AFTER_MS, ...deps.options };
-  const publishRule = { rate: options.userPublishRate, burst: options.userPublishBurst };
 
   async function publish(req: RpcBody<typeof RouterRpc.publish>): Promise<PublishReply> {
-    if (options.userPublishRate > 0) {
-      const limit = await rateLimits.consume(`pub:${req.user}`, publishRule);
-      if (!limit.allowed) {
-        throw new RemoteError(ErrorCode.RateLimited, 'publish rate limit reached', limit.retryAfterMs);
-      }
-    }
-    return accept(req.room, req.event, req.data as JsonValue, { user: req.user, conn: req.conn }, req.key);
+    // Rate 0 is unlimited: no bucket at all.
+    const rateLimit =
+      options.userPublishRate > 0
+        ? { key: `pub:${req.user}`, rate: options.userPublishRate, burst: options.userPublishBurst }
+        : undefined;
+    const from = { user: req.user, conn: req.conn };
+    return accept(req.room, req.event, req.data as JsonValue, from, req.key, rateLimit);
   }
 
-  /** Appends (offset assigned atomically with it) and publishes the frame once to the room. */
+  /**
+   * Appends (offset assigned atomically with it) and publishes the frame once to the room. With a
+   * `rateLimit`, the store takes the sender's token first (in the same round trip where it can)
+   * and appends nothing when the bucket is empty.
+   */
   async function accept(
     room: string,
     event: string,
     data: JsonValue,
     from: Sender,
     key: string | undefined,
+    rateLimit?: AppendRateLimit,
   ): Promise<PublishReply> {
     const ts = Date.now();
     const stored = messageBody(event, data, from, ts);
     const started = performance.now();
+    const appendOptions: AppendOptions = {};
     // Keys are scoped by sender so one user cannot suppress another's message by reusing its key.
-    const appended = await history.append(
-      room,
-      stored,
-      key !== undefined ? { idempotencyKey: scopedIdempotencyKey(from.user, key) } : undefined,
-    );
+    if (key !== undefined) appendOptions.idempotencyKey = scopedIdempotencyKey(from.user, key);
+    if (rateLimit !== undefined) appendOptions.rateLimit = rateLimit;
+    const appended = await history.append(room, stored, appendOptions);
+    if ('limited' in appended) {
+      throw new RemoteError(ErrorCode.RateLimited, 'publish rate limit reached', appended.retryAfterMs);
+    }
     await assertEpochCurrent(room, appended.epoch, started);
     metrics?.historyAppended(
       appended.duplicate ? 'duplicate' : 'stored',

@@ -272,7 +272,6 @@ export async function startRouterNode(
   const service = startRouterService({
     bus,
     history: backends.history(),
-    rateLimits: backends.rateLimits(),
     options: {
       historySize: config.historySize,
       userPublishRate: config.userPublishRate,

@@ -1,12 +1,15 @@
 import { randomId } from '@switchboard/bus';
 import type {
+  AppendOptions,
   AppendResult,
   HistoryEntry,
   HistoryLimits,
   HistoryStore,
+  RateLimitedAppend,
   ReadOptions,
   ReadResult,
 } from './history-store.js';
+import { MemoryRateLimitStore } from './rate-limit-store-memory.js';
 
 interface StoredEntry extends HistoryEntry {
   expiresAt: number;
@@ -27,6 +30,8 @@ const MAX_KEYS_PER_ROOM = 10_000;
 export interface MemoryHistoryOptions extends HistoryLimits {
   /** Rooms kept at most; the least recently used room is dropped (its epoch changes). */
   maxRooms: number;
+  /** Token buckets kept at most for appends' rate limits (see `MemoryRateLimitStore`). Default 100 000. */
+  maxRateLimitKeys?: number;
   now?: () => number;
 }
 
@@ -35,15 +40,36 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly #rooms = new Map<string, RoomStream>();
   readonly #options: MemoryHistoryOptions;
   readonly #now: () => number;
+  /** The buckets of appends' `rateLimit`s. */
+  readonly #buckets: MemoryRateLimitStore;
   /** The last epoch generation handed out: the next one is above it, whatever the clock does. */
   #generation = 0;
 
   constructor(options: MemoryHistoryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#buckets = new MemoryRateLimitStore({
+      maxKeys: options.maxRateLimitKeys ?? 100_000,
+      now: this.#now,
+    });
   }
 
-  async append(room: string, payload: string, options?: { idempotencyKey?: string }): Promise<AppendResult> {
+  append(
+    room: string,
+    payload: string,
+    options?: { idempotencyKey?: string; rateLimit?: undefined },
+  ): Promise<AppendResult>;
+  append(room: string, payload: string, options?: AppendOptions): Promise<AppendResult | RateLimitedAppend>;
+  async append(
+    room: string,
+    payload: string,
+    options?: AppendOptions,
+  ): Promise<AppendResult | RateLimitedAppend> {
+    const limit = options?.rateLimit;
+    if (limit !== undefined && limit.rate !== 0) {
+      const taken = await this.#buckets.consume(limit.key, limit);
+      if (!taken.allowed) return { limited: true, retryAfterMs: taken.retryAfterMs };
+    }
     const now = this.#now();
     const stream = this.#stream(room, now);
     const key = options?.idempotencyKey;
@@ -86,6 +112,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async close(): Promise<void> {
     this.#rooms.clear();
+    await this.#buckets.close();
   }
 
   #stream(room: string, now: number): RoomStream {

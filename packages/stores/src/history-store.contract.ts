@@ -128,6 +128,72 @@ export function historyStoreContract(
       expect(again).toMatchObject({ offset: 2, duplicate: false });
     });
 
+    describe('with a rate limit', () => {
+      it('appends while the bucket has tokens (a burst), then stores nothing and says when to retry', async () => {
+        const store = await open();
+        const rateLimit = { key: 'pub:u1', rate: 2, burst: 3 };
+        for (const [i, p] of ['a', 'b', 'c'].entries())
+          expect(await store.append('rl', p, { rateLimit })).toMatchObject({
+            offset: i + 1,
+            duplicate: false,
+          });
+        const limited = await store.append('rl', 'd', { rateLimit });
+        expect(limited).toEqual({ limited: true, retryAfterMs: expect.any(Number) });
+        if (!('limited' in limited)) throw new Error('not limited');
+        expect(limited.retryAfterMs).toBeGreaterThan(0);
+        expect(limited.retryAfterMs).toBeLessThanOrEqual(500);
+        const read = await store.read('rl', { limit: 10 });
+        expect(read.offset).toBe(3);
+        expect(read.entries.map((e) => e.payload)).toEqual(['a', 'b', 'c']);
+        // The refused append took no offset: the next one is 4, without a hole.
+        expect((await store.append('rl', 'e')).offset).toBe(4);
+      });
+
+      it('takes from the bucket per key, whatever the room, and refills at the rate', async () => {
+        const store = await open();
+        const rule = { rate: 20, burst: 1 };
+        expect(await store.append('rl-1', 'a', { rateLimit: { key: 'pub:u2', ...rule } })).toMatchObject({
+          offset: 1,
+        });
+        // Another room, the same bucket: refused.
+        expect(await store.append('rl-2', 'b', { rateLimit: { key: 'pub:u2', ...rule } })).toMatchObject({
+          limited: true,
+        });
+        // Another bucket: allowed.
+        expect(await store.append('rl-2', 'c', { rateLimit: { key: 'pub:u3', ...rule } })).toMatchObject({
+          offset: 1,
+        });
+        await sleep(120);
+        expect(await store.append('rl-2', 'd', { rateLimit: { key: 'pub:u2', ...rule } })).toMatchObject({
+          offset: 2,
+        });
+      });
+
+      it('is unlimited with rate 0', async () => {
+        const store = await open();
+        const rateLimit = { key: 'pub:u4', rate: 0, burst: 0 };
+        for (let i = 1; i <= 20; i++)
+          expect(await store.append('rl-free', String(i), { rateLimit })).toMatchObject({ offset: i });
+      });
+
+      it('takes a token for a duplicate too, and refuses before looking at the idempotency key', async () => {
+        const store = await open();
+        const rateLimit = { key: 'pub:u5', rate: 1, burst: 2 };
+        const first = await store.append('rl-idem', 'once', { idempotencyKey: 'k', rateLimit });
+        expect(first).toMatchObject({ offset: 1, duplicate: false });
+        const again = await store.append('rl-idem', 'once', { idempotencyKey: 'k', rateLimit });
+        expect(again).toEqual({ ...first, duplicate: true });
+        // The duplicate took the second token: a third try is refused, duplicate or not.
+        expect(await store.append('rl-idem', 'once', { idempotencyKey: 'k', rateLimit })).toMatchObject({
+          limited: true,
+        });
+        expect(await store.read('rl-idem', { limit: 10 })).toMatchObject({
+          offset: 1,
+          entries: [{ offset: 1, payload: 'once' }],
+        });
+      });
+    });
+
     it('changes the epoch when the backend loses the stream', async () => {
       if (!wipe) return;
       const store = await open();

@@ -12,8 +12,15 @@
  * - at most `size` newest entries are kept, each readable for `ttlMs` after its append; the
  *   offset and epoch outlive the entries (for `metaTtlMs`), so a gap is detectable;
  * - an append with an idempotency key seen within `idempotencyTtlMs` returns the original
- *   offset with `duplicate: true` and stores nothing.
+ *   offset with `duplicate: true` and stores nothing;
+ * - an append with a `rateLimit` first takes one token from that bucket (also when it turns out a
+ *   duplicate), and appends nothing when the bucket is empty: it returns `limited: true` and when
+ *   to retry. A bucket refills as `RateLimitStore.consume`'s do (in Redis it is the very bucket
+ *   that store names so), and taking from it is part of the append's round trip to the store
+ *   wherever the backend can do both at once.
  */
+
+import type { RateLimitRule } from './rate-limit-store.js';
 
 export interface StreamPosition {
   /** Offset of the newest message (0 before the first). */
@@ -29,6 +36,24 @@ export interface HistoryEntry {
 
 export interface AppendResult extends StreamPosition {
   duplicate: boolean;
+}
+
+/** The token bucket an append takes from first. `rate` 0 means unlimited: no bucket is touched. */
+export interface AppendRateLimit extends RateLimitRule {
+  /** The bucket, as `RateLimitStore.consume` names it (e.g. `pub:<user>`). */
+  key: string;
+}
+
+export interface AppendOptions {
+  idempotencyKey?: string;
+  rateLimit?: AppendRateLimit;
+}
+
+/** An append refused by its rate limit: nothing was stored. */
+export interface RateLimitedAppend {
+  limited: true;
+  /** When the caller may try again. */
+  retryAfterMs: number;
 }
 
 export interface ReadOptions {
@@ -55,7 +80,13 @@ export interface HistoryLimits {
 }
 
 export interface HistoryStore {
-  append(room: string, payload: string, options?: { idempotencyKey?: string }): Promise<AppendResult>;
+  append(
+    room: string,
+    payload: string,
+    options?: { idempotencyKey?: string; rateLimit?: undefined },
+  ): Promise<AppendResult>;
+  /** With a `rateLimit`, the append may be refused: see `RateLimitedAppend`. */
+  append(room: string, payload: string, options?: AppendOptions): Promise<AppendResult | RateLimitedAppend>;
   read(room: string, options: ReadOptions): Promise<ReadResult>;
   close(): Promise<void>;
 }

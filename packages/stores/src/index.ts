@@ -4,10 +4,13 @@
  * the contract suites `@switchboard/stores/contract`.
  */
 export type {
+  AppendOptions,
+  AppendRateLimit,
   AppendResult,
   HistoryEntry,
   HistoryLimits,
   HistoryStore,
+  RateLimitedAppend,
   ReadOptions,
   ReadResult,
   StreamPosition,

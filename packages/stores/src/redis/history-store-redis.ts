@@ -1,14 +1,17 @@
 import { randomId } from '@switchboard/bus';
 import { epochGeneration } from '@switchboard/protocol';
 import type {
+  AppendOptions,
   AppendResult,
   HistoryEntry,
   HistoryLimits,
   HistoryStore,
+  RateLimitedAppend,
   ReadOptions,
   ReadResult,
 } from '../history-store.js';
-import { defineLuaCommands, type LuaCommand, queueLuaCommand } from './lua-commands.js';
+import { defineLuaCommands, type LuaCommand, type LuaScript, queueLuaCommand } from './lua-commands.js';
+import { assertRateLimitRule, RedisRateLimitStore, rateLimitKey } from './rate-limit-store-redis.js';
 import {
   hashTag,
   type RedisClient,
@@ -37,13 +40,28 @@ import {
  * generation this store has seen (the "floor"), so a newer epoch always compares greater (see
  * docs/architecture.md, "Epochs"). A stream left behind by a lost meta belongs to the old epoch
  * and is deleted; an idempotency key from an old epoch is ignored (it stores its epoch).
+ *
+ * An append with a rate limit takes from the sender's bucket (rate-limit-store-redis.ts) first.
+ * On one Redis (standalone, Sentinel) that is the same script: one round trip per publish. A
+ * Cluster refuses a script whose keys are in different slots, and the bucket (per user) and the
+ * room's keys (per room) are: there the bucket script runs first, then the append.
  */
 
 /** Each script's KEYS and ARGV are listed at the top of its file in `lua/`. */
 const SCRIPTS = {
-  append: { file: 'history-append', numberOfKeys: 3 },
+  append: { file: 'history-append', numberOfKeys: 3, libraries: ['history-append'] },
+  appendRateLimited: {
+    file: 'history-append-rate-limited',
+    numberOfKeys: 4,
+    libraries: ['token-bucket', 'history-append'],
+  },
   read: { file: 'history-read', numberOfKeys: 2 },
-} as const;
+} as const satisfies Record<string, LuaScript>;
+
+type AppendScript = 'append' | 'appendRateLimited';
+
+/** What one publish takes from its bucket. */
+const APPEND_COST = 1;
 
 export interface RedisHistoryOptions extends HistoryLimits, RedisStoreOptions {
   /**
@@ -74,10 +92,15 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
   #generationFloor = 0;
   readonly #waitReplicas: number;
   readonly #waitTimeoutMs: number;
+  /** On a Cluster only: the buckets, taken from before the append (a call of its own). */
+  readonly #clusterBuckets: RedisRateLimitStore | undefined;
 
   constructor(redis: RedisClient, options: RedisHistoryOptions) {
     super(redis, 'history store', options);
     this.#lua = defineLuaCommands(redis, SCRIPTS);
+    this.#clusterBuckets = redis.isCluster
+      ? new RedisRateLimitStore(redis, { prefix: this.prefix, ownsClient: false })
+      : undefined;
     const { size, ttlMs, metaTtlMs, idempotencyTtlMs } = options;
     // PEXPIRE/PX refuse 0, and a fractional MAXLEN is a script error half-way through an append.
     if (!Number.isSafeInteger(size) || size < 0)
@@ -91,12 +114,24 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
     this.#waitTimeoutMs = Math.max(1, Math.floor(options.waitTimeoutMs ?? 500));
   }
 
-  async append(room: string, payload: string, options?: { idempotencyKey?: string }): Promise<AppendResult> {
+  append(
+    room: string,
+    payload: string,
+    options?: { idempotencyKey?: string; rateLimit?: undefined },
+  ): Promise<AppendResult>;
+  append(room: string, payload: string, options?: AppendOptions): Promise<AppendResult | RateLimitedAppend>;
+  async append(
+    room: string,
+    payload: string,
+    options?: AppendOptions,
+  ): Promise<AppendResult | RateLimitedAppend> {
     this.assertOpen();
+    const limit = options?.rateLimit;
+    if (limit !== undefined && limit.rate !== 0) assertRateLimitRule(limit, APPEND_COST);
     const key = options?.idempotencyKey;
     const base = this.#base(room);
     const keys = [`${base}:meta`, `${base}:s`, `${base}:k:${key ?? ''}`];
-    const args = [
+    const args: Array<string | number> = [
       randomId(12),
       payload,
       this.#limits.size,
@@ -106,15 +141,40 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
       key === undefined ? '0' : '1',
       this.#generationFloor,
     ];
+    if (limit === undefined || limit.rate === 0) return this.#appended(await this.#run('append', keys, args));
+    if (this.#clusterBuckets) {
+      // The bucket's slot is not the room's: two calls, the bucket first.
+      const taken = await this.#clusterBuckets.consume(limit.key, limit, APPEND_COST);
+      if (!taken.allowed) return { limited: true, retryAfterMs: taken.retryAfterMs };
+      return this.#appended(await this.#run('append', keys, args));
+    }
     const reply = replyArray(
-      this.#waitReplicas === 0 ? await this.#lua.append(keys, args) : await this.#appendAndWait(keys, args),
+      await this.#run(
+        'appendRateLimited',
+        [...keys, rateLimitKey(this.prefix, limit.key)],
+        [...args, limit.rate, limit.burst, APPEND_COST],
+      ),
       'history append',
     );
+    if (replyInt(reply[0], 'history append') === 0)
+      return { limited: true, retryAfterMs: replyInt(reply[1], 'history append') };
+    return this.#appended(reply.slice(2));
+  }
+
+  /** An append script's reply {offset, epoch, duplicate}. */
+  #appended(value: unknown): AppendResult {
+    const reply = replyArray(value, 'history append');
     return {
       offset: replyInt(reply[0], 'history append'),
       epoch: this.#seen(replyString(reply[1], 'history append')),
       duplicate: replyInt(reply[2], 'history append') === 1,
     };
+  }
+
+  /** Runs an append script, followed by WAIT when replicas must confirm the append. */
+  #run(script: AppendScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+    if (this.#waitReplicas === 0) return this.#lua[script](keys, args);
+    return this.#appendAndWait(script, keys, args);
   }
 
   async read(room: string, options: ReadOptions): Promise<ReadResult> {
@@ -157,15 +217,21 @@ export class RedisHistoryStore extends RedisStoreBase implements HistoryStore {
   /**
    * The script and WAIT in one pipeline: WAIT counts the replicas that have every write made
    * on its connection so far, so it must follow the script on the same one (with a Cluster, a
-   * pipeline goes to the node that owns the keys' slot).
+   * pipeline goes to the node that owns the keys' slot). A publish refused by its rate limit
+   * appended nothing: what WAIT says does not matter to it.
    */
-  async #appendAndWait(keys: string[], args: Array<string | number>): Promise<unknown> {
+  async #appendAndWait(script: AppendScript, keys: string[], args: Array<string | number>): Promise<unknown> {
     const pipeline = this.redis.pipeline();
-    queueLuaCommand(pipeline, SCRIPTS.append, keys, args);
+    queueLuaCommand(pipeline, SCRIPTS[script], keys, args);
     pipeline.wait(this.#waitReplicas, this.#waitTimeoutMs);
     const results = (await pipeline.exec()) ?? [];
     const [appendError, reply] = results[0] ?? [new Error('history append: no reply'), undefined];
     if (appendError) throw appendError;
+    if (
+      script === 'appendRateLimited' &&
+      replyInt(replyArray(reply, 'history append')[0], 'history append') === 0
+    )
+      return reply;
     const [waitError, confirmed] = results[1] ?? [new Error('WAIT: no reply'), undefined];
     if (waitError) throw waitError;
     const replicas = replyInt(confirmed, 'WAIT');

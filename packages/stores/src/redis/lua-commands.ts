@@ -13,6 +13,10 @@ import type { RedisClient } from './redis-store.js';
  * hosts are. Redis 7 replicates script effects, so TIME before writes is allowed; the call to
  * `replicate_commands` only matters on Redis < 5 and is a no-op after.
  *
+ * Code two scripts share (the token bucket, the history append) is a `local function` in a file
+ * of `lua/lib/`, written once: a script names the libraries it calls, and their source is put
+ * before its own when the command is defined, so each script is still one EVALSHA.
+ *
  * The files are found from this module's URL: `src/redis/lua/` when running from source, and
  * `lua/` beside the bundled file in the production bundle (scripts/bundle.ts copies them there).
  */
@@ -21,19 +25,29 @@ export interface LuaScript {
   readonly file: string;
   /** How many of a call's leading arguments are keys. */
   readonly numberOfKeys: number;
+  /** Files in `lua/lib/` (without `.lua`) whose functions the script calls, in the order they go before it. */
+  readonly libraries?: readonly string[];
 }
 
 export type LuaCommand = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
 
 const sources = new Map<string, string>();
 
-function luaSource(file: string): string {
-  let source = sources.get(file);
+/** `path` relative to `lua/`, without `.lua`. */
+function luaFile(path: string): string {
+  let source = sources.get(path);
   if (source === undefined) {
-    source = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
-    sources.set(file, source);
+    source = readFileSync(new URL(`./lua/${path}.lua`, import.meta.url), 'utf8');
+    sources.set(path, source);
   }
   return source;
+}
+
+/** The script as Redis runs it: its libraries, then its own file. */
+function luaSource(script: LuaScript): string {
+  const parts = (script.libraries ?? []).map((library) => luaFile(`lib/${library}`));
+  parts.push(luaFile(script.file));
+  return parts.join('\n');
 }
 
 /** `history-append` → `sbHistoryAppend`: the method name the command gets on the client. */
@@ -54,10 +68,11 @@ export function defineLuaCommands<N extends string>(
   const commands = redis as unknown as CustomCommands;
   const out = {} as Record<N, LuaCommand>;
   for (const key of Object.keys(scripts) as N[]) {
-    const { file, numberOfKeys } = scripts[key];
+    const script = scripts[key];
+    const { file, numberOfKeys } = script;
     const name = commandName(file);
     if (typeof commands[name] !== 'function')
-      redis.defineCommand(name, { numberOfKeys, lua: luaSource(file) });
+      redis.defineCommand(name, { numberOfKeys, lua: luaSource(script) });
     out[key] = (keys, args) => {
       if (keys.length !== numberOfKeys) throw new RangeError(`${file}.lua takes ${numberOfKeys} keys`);
       return commands[name]!(...keys, ...args);

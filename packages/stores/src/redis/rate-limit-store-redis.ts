@@ -9,12 +9,30 @@ import {
 } from './redis-store.js';
 
 /**
- * lua/rate-limit-consume.lua is `takeTokens` (@switchboard/protocol's token-bucket.ts) in Lua,
+ * lua/lib/token-bucket.lua is `takeTokens` (@switchboard/protocol's token-bucket.ts) in Lua,
  * so that read-refill-take-write is one atomic step for every instance sharing the bucket. Time
  * is Redis time with microseconds (see lua-commands.ts for why the server's clock), kept
- * fractional so high rates refill smoothly.
+ * fractional so high rates refill smoothly. The history store takes from the same buckets in its
+ * rate-limited append (history-store-redis.ts).
  */
-const SCRIPTS = { consume: { file: 'rate-limit-consume', numberOfKeys: 1 } } as const;
+const SCRIPTS = {
+  consume: { file: 'rate-limit-consume', numberOfKeys: 1, libraries: ['token-bucket'] },
+} as const;
+
+/** Layout: `<prefix>:rl:<key>` HASH tokens, at (Redis ms), PEXPIRE when it would be full again. */
+export function rateLimitKey(prefix: string, key: string): string {
+  return `${prefix}:rl:${key}`;
+}
+
+/**
+ * Refuses what the Lua must never see: rate 0 would divide by zero there, and NaN would corrupt
+ * the stored bucket.
+ */
+export function assertRateLimitRule(rule: RateLimitRule, cost: number): void {
+  if (!(Number.isFinite(rule.rate) && rule.rate > 0)) throw new RangeError('rate must be a number > 0');
+  if (!(Number.isFinite(rule.burst) && rule.burst >= 0)) throw new RangeError('burst must be a number >= 0');
+  if (!(Number.isFinite(cost) && cost >= 0)) throw new RangeError('cost must be a number >= 0');
+}
 
 export interface RedisRateLimitOptions extends RedisStoreOptions {}
 
@@ -28,14 +46,9 @@ export class RedisRateLimitStore extends RedisStoreBase implements RateLimitStor
 
   async consume(key: string, rule: RateLimitRule, cost = 1): Promise<RateLimitResult> {
     this.assertOpen();
-    // Refused here rather than left to Lua, where rate 0 would divide by zero and NaN would
-    // corrupt the stored bucket.
-    if (!(Number.isFinite(rule.rate) && rule.rate > 0)) throw new RangeError('rate must be a number > 0');
-    if (!(Number.isFinite(rule.burst) && rule.burst >= 0))
-      throw new RangeError('burst must be a number >= 0');
-    if (!(Number.isFinite(cost) && cost >= 0)) throw new RangeError('cost must be a number >= 0');
+    assertRateLimitRule(rule, cost);
     const reply = replyArray(
-      await this.#lua.consume([`${this.prefix}:rl:${key}`], [rule.rate, rule.burst, cost]),
+      await this.#lua.consume([rateLimitKey(this.prefix, key)], [rule.rate, rule.burst, cost]),
       'rate limit',
     );
     return {

@@ -127,4 +127,40 @@ describe('Redis Cluster and Sentinel beyond the contracts', () => {
       await greedy.close();
     }
   });
+
+  it('waits for a replica after a rate-limited append, not after a refused one', async () => {
+    for (const redis of [clusterClient, sentinelClient]) {
+      const rateLimit = { key: `pub:waiting-${redis.isCluster ? 'c' : 's'}`, rate: 1, burst: 1 };
+      const store = new RedisHistoryStore(redis, { ...CONTRACT_HISTORY_LIMITS, waitReplicas: 1 });
+      const first = await store.append('waited-rl', 'a', { rateLimit });
+      expect(first).toMatchObject({ duplicate: false });
+      // Refused: nothing appended, so an unmeetable WAIT does not turn it into a ReplicationError.
+      const greedy = new RedisHistoryStore(redis, {
+        ...CONTRACT_HISTORY_LIMITS,
+        waitReplicas: 2,
+        waitTimeoutMs: 50,
+      });
+      expect(await greedy.append('waited-rl', 'b', { rateLimit })).toMatchObject({ limited: true });
+      expect(await store.read('waited-rl', { limit: 10 })).toMatchObject({
+        entries: [{ payload: 'a' }],
+      });
+      await store.close();
+      await greedy.close();
+    }
+  });
+
+  it('shares the buckets of RateLimitStore.consume, on the Cluster and on Sentinel', async () => {
+    for (const redis of [clusterClient, sentinelClient]) {
+      const key = `pub:shared-${redis.isCluster ? 'c' : 's'}`;
+      const rule = { rate: 1, burst: 1 };
+      const buckets = new RedisRateLimitStore(redis);
+      const history = new RedisHistoryStore(redis, CONTRACT_HISTORY_LIMITS);
+      expect((await buckets.consume(key, rule)).allowed).toBe(true);
+      expect(await history.append('shared', 'x', { rateLimit: { key, ...rule } })).toMatchObject({
+        limited: true,
+      });
+      await buckets.close();
+      await history.close();
+    }
+  });
 });

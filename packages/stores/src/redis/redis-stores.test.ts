@@ -167,6 +167,36 @@ describe('Redis stores beyond the contracts', () => {
     expect((await store.consume('k', { rate: 1, burst: 1 })).allowed).toBe(true);
   });
 
+  it("takes a rate-limited append from the rate limit store's bucket, in one round trip", async () => {
+    const history = new RedisHistoryStore(redis, CONTRACT_HISTORY_LIMITS);
+    const buckets = new RedisRateLimitStore(redis);
+    const rateLimit = { key: 'pub:u', rate: 1, burst: 2 };
+    await history.append('warm', 'x', { rateLimit: { ...rateLimit, key: 'pub:other' } }); // loads the script
+    await redis.config('RESETSTAT');
+    expect(await history.append('one-trip', 'x', { rateLimit })).toMatchObject({ offset: 1 });
+    const stats = await redis.info('commandstats');
+    expect(stats).toMatch(/cmdstat_evalsha:calls=1,/);
+    expect(stats).not.toMatch(/cmdstat_eval:/);
+    // The same bucket as RateLimitStore.consume's: one token is left, consume takes it.
+    expect((await buckets.consume('pub:u', rateLimit)).allowed).toBe(true);
+    expect(await history.append('one-trip', 'y', { rateLimit })).toMatchObject({ limited: true });
+  });
+
+  it('rejects rate limits the bucket cannot compute, before touching anything', async () => {
+    const store = new RedisHistoryStore(redis, CONTRACT_HISTORY_LIMITS);
+    for (const rule of [
+      { rate: -1, burst: 1 },
+      { rate: Number.NaN, burst: 1 },
+      { rate: 1, burst: Number.NaN },
+    ]) {
+      await expect(
+        store.append('bad-rule', 'x', { rateLimit: { key: 'k', ...rule } }),
+      ).rejects.toBeInstanceOf(RangeError);
+    }
+    expect((await store.read('bad-rule', { limit: 0 })).offset).toBe(0);
+    expect(await redis.exists('sb:rl:k')).toBe(0);
+  });
+
   it('lets a bucket expire from Redis once it would be full again', async () => {
     const store = new RedisRateLimitStore(redis);
     await store.consume('exp', { rate: 1000, burst: 10 });
