@@ -274,6 +274,7 @@ export class Edge {
   ): void {
     const conn = new Connection(randomId(12), ws, raw, this.#socketEvents, this.#options.connectionBurst);
     this.#connections.add(conn);
+    this.#maintenance.track(conn);
     if (client) this.#clients.set(conn, client);
     this.#metrics.connections.inc();
     listenToSocket(ws);
@@ -331,6 +332,7 @@ export class Edge {
       this.#events.publish('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.remove(conn);
+    this.#maintenance.untrack(conn);
     this.#clients.delete(conn);
     this.#metrics.connections.dec();
     this.#metrics.disconnects.inc({ reason });
