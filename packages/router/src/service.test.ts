@@ -32,7 +32,7 @@ function setup(options: Partial<RouterOptions> = {}) {
     bus,
     history,
     rateLimits: new MemoryRateLimitStore({ maxKeys: 100 }),
-    options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: false, ...options },
+    options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: [], ...options },
     log: silentLogger(),
   });
   const rpc = new RpcClient(bus, 1_000);
@@ -258,7 +258,7 @@ describe('router service: epoch fencing', () => {
         historySize: 10,
         userPublishRate: 0,
         userPublishBurst: 0,
-        lifecycleEvents: false,
+        lifecycleEvents: [],
         epochRecheckAfterMs: 30,
       },
       log: silentLogger(),
