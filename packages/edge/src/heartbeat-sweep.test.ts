@@ -54,6 +54,7 @@ describe('HeartbeatSweep', () => {
     vi.useFakeTimers();
   });
   afterEach(() => {
+    vi.restoreAllMocks();
     vi.useRealTimers();
   });
 
@@ -166,5 +167,22 @@ describe('HeartbeatSweep', () => {
     vi.advanceTimersByTime(200);
     expect(h.pings.get(chatty)).toHaveLength(2);
     expect(h.closed.size).toBe(1);
+  });
+
+  it('after a stall, carries on from where it was instead of sweeping the missed slots in a burst', () => {
+    const h = harness(1_000, 400);
+    const conns = Array.from({ length: 20 }, h.connect);
+    const stop = answering(() => conns, 20);
+    h.sweep.start();
+    vi.advanceTimersByTime(1_050);
+    // The loop was blocked for 5 s: the clock moved on, no timer ran.
+    const now = performance.now.bind(performance);
+    vi.spyOn(performance, 'now').mockImplementation(() => now() + 5_000);
+    vi.advanceTimersByTime(3_000);
+    stop();
+    expect(h.closed.size).toBe(0);
+    for (const pings of h.pings.values()) {
+      for (let i = 1; i < pings.length; i++) expect(pings[i]! - pings[i - 1]!).toBeGreaterThan(900);
+    }
   });
 });
