@@ -1,4 +1,12 @@
-import { type Bus, type BusMessage, decodeJson, encodeJson, encodeText, Subjects } from '@switchboard/bus';
+import {
+  type Bus,
+  type BusMessage,
+  decodeJson,
+  encodeJson,
+  encodeText,
+  LIFECYCLE_KINDS,
+  Subjects,
+} from '@switchboard/bus';
 import { ErrorCode } from '@switchboard/protocol';
 import {
   type BackendKind,
@@ -200,7 +208,8 @@ function useSwitchboardBus(backends: BackendKind): { readonly sb: TestSwitchboar
     },
   };
   beforeAll(async () => {
-    sb = await startSwitchboard({ backends });
+    // Every lifecycle kind, publish included (off by default).
+    sb = await startSwitchboard({ backends, config: { lifecycleEvents: [...LIFECYCLE_KINDS] } });
     service = await sb.connectBus();
   });
   afterAll(async () => {

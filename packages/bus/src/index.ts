@@ -52,4 +52,4 @@ export {
 } from './rpc-errors.js';
 export { assertPublishSubject, assertSubscribeSubject, subjectMatches } from './subject.js';
 export type { ControlMessage, LifecycleKind, NodeHeartbeat } from './subjects.js';
-export { DeliveryHeaders, QueueGroups, Subjects, userToken } from './subjects.js';
+export { DeliveryHeaders, LIFECYCLE_KINDS, QueueGroups, Subjects, userToken } from './subjects.js';

@@ -77,7 +77,9 @@ export interface NodeHeartbeat {
   rooms?: number;
 }
 
-export type LifecycleKind = 'connect' | 'disconnect' | 'join' | 'leave' | 'publish';
+/** The kinds of `sb.events.*` (edges publish the first four, routers `publish`). */
+export const LIFECYCLE_KINDS = ['connect', 'disconnect', 'join', 'leave', 'publish'] as const;
+export type LifecycleKind = (typeof LIFECYCLE_KINDS)[number];
 
 /** A user id as one subject token: base64url of its UTF-8, so any id is safe in a subject. */
 export function userToken(user: string): string {

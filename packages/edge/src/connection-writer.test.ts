@@ -74,6 +74,29 @@ describe('ConnectionWriter on loopback sockets', () => {
     expect(out).toEqual({ reply: 2, refresh: 1 });
   });
 
+  it('writes a heartbeat (WebSocket ping and app ping) with one socket write', async () => {
+    const { conn, writer, received, metrics } = await connected(1 << 20);
+    const client = clients.at(-1)!;
+    let pings = 0;
+    client.on('ping', () => pings++);
+    const writes: unknown[] = [];
+    const write = conn.raw.write.bind(conn.raw);
+    conn.raw.write = ((chunk: Buffer) => {
+      writes.push(chunk);
+      return write(chunk);
+    }) as typeof conn.raw.write;
+    conn.open({ user: 'u', grants: { join: [], publish: [] } });
+    expect(writer.ping(conn)).toBe(true);
+    await expect.poll(() => received.length).toBe(1);
+    expect(received).toEqual(['{"t":"ping"}']);
+    expect(pings).toBe(1);
+    expect(writes).toHaveLength(1);
+    const out = Object.fromEntries(
+      (await metrics.framesOut.get()).values.map((v) => [v.labels.kind, v.value]),
+    );
+    expect(out).toEqual({ ping: 1 });
+  });
+
   it('closes a slow consumer with 4002 instead of buffering past the limit, without a disconnect push', async () => {
     const { conn, writer, received, closed, cleanedUp } = await connected(1_000);
     expect(writer.sendWire(conn, textFrame(Buffer.alloc(900, 'x')))).toBe(true);

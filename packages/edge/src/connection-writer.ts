@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 import { errorBody, replyFrame } from './frames.js';
 import type { EdgeMetrics } from './metrics.js';
-import { textFrame } from './ws-frame.js';
+import { HEARTBEAT_FRAMES, PING_CONTROL_FRAME, textFrame } from './ws-frame.js';
 
 const TEXT = { binary: false } as const;
 
@@ -57,6 +57,18 @@ export class ConnectionWriter {
     this.#metrics.bytesOut.inc(wire.length);
     if (kind !== undefined) this.#metrics.framesOut.inc({ kind });
     return true;
+  }
+
+  /**
+   * One heartbeat, one socket write: an open connection gets the WebSocket ping and the app
+   * push `{"t":"ping"}` in one prebuilt buffer (counted as one `ping` frame, as the push always
+   * was); a connection not open yet only the WebSocket ping. Same path and slow-consumer rule as
+   * room deliveries (the edge never negotiates compression, so frames are written as built).
+   */
+  ping(conn: Connection): boolean {
+    return conn.isOpen
+      ? this.sendWire(conn, HEARTBEAT_FRAMES, 'ping')
+      : this.sendWire(conn, PING_CONTROL_FRAME);
   }
 
   /** A push frame (`t` plus fields), serialized and framed for one connection. */

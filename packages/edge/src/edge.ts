@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthClient, Identity } from '@switchboard/auth';
-import { type Bus, randomId, Subjects, type Subscription } from '@switchboard/bus';
+import { type Bus, type LifecycleKind, randomId, Subjects, type Subscription } from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
 import {
   CloseCode,
@@ -53,8 +53,8 @@ export interface EdgeOptions {
   tokenExpiryGraceMs: number;
   /** How often local presence entries are refreshed (a third of the presence TTL). */
   presenceRefreshMs: number;
-  /** Publish connect, disconnect, join and leave on `sb.events.*`. */
-  lifecycleEvents: boolean;
+  /** Which of connect, disconnect, join and leave to publish on `sb.events.*` (others are ignored). */
+  lifecycleEvents: readonly LifecycleKind[];
   /** Per client IP limits (connections, unauthenticated sockets, upgrade rate); off when absent. */
   perClient?: ClientLimitRules;
 }
@@ -274,6 +274,7 @@ export class Edge {
   ): void {
     const conn = new Connection(randomId(12), ws, raw, this.#socketEvents, this.#options.connectionBurst);
     this.#connections.add(conn);
+    this.#maintenance.track(conn);
     if (client) this.#clients.set(conn, client);
     this.#metrics.connections.inc();
     listenToSocket(ws);
@@ -331,6 +332,7 @@ export class Edge {
       this.#events.publish('disconnect', conn, { reason, code: conn.closeCode ?? peerCode ?? 1006 });
     }
     this.#connections.remove(conn);
+    this.#maintenance.untrack(conn);
     this.#clients.delete(conn);
     this.#metrics.connections.dec();
     this.#metrics.disconnects.inc({ reason });

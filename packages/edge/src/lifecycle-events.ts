@@ -4,24 +4,24 @@ import type { Connection } from './connection.js';
 
 /**
  * Connect, disconnect, join and leave on `sb.events.*`, for backends. Only authenticated
- * connections have any; off unless the edge is configured to publish them.
+ * connections have any; each kind off unless the edge is configured to publish it.
  */
 export class LifecycleEvents {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #nodeId: string;
-  readonly #enabled: boolean;
+  readonly #enabled: ReadonlySet<LifecycleKind>;
 
-  constructor(deps: { bus: Bus; log: Logger; nodeId: string; enabled: boolean }) {
+  constructor(deps: { bus: Bus; log: Logger; nodeId: string; enabled: readonly LifecycleKind[] }) {
     this.#bus = deps.bus;
     this.#log = deps.log;
     this.#nodeId = deps.nodeId;
-    this.#enabled = deps.enabled;
+    this.#enabled = new Set(deps.enabled);
   }
 
   publish(kind: LifecycleKind, conn: Connection, extra?: Record<string, string | number>): void {
     const identity = conn.identity;
-    if (!this.#enabled || !identity) return;
+    if (!identity || !this.#enabled.has(kind)) return;
     const record = {
       type: kind,
       ts: Date.now(),

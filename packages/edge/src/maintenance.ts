@@ -1,16 +1,14 @@
 import { type Bus, encodeJson, Subjects } from '@switchboard/bus';
 import type { PresenceClient } from '@switchboard/presence';
-import { CloseCode } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
+import type { Connection } from './connection.js';
 import type { ConnectionWriter } from './connection-writer.js';
 import type { Connections } from './connections.js';
-import { type Membership, metaOf } from './membership.js';
+import { HeartbeatSweep } from './heartbeat-sweep.js';
+import type { Membership } from './membership.js';
 import type { EdgeMetrics } from './metrics.js';
-import { textFrame } from './ws-frame.js';
+import { PresenceRefresh } from './presence-refresh.js';
 
-/** The app-level heartbeat, framed once for every socket and every sweep. */
-const PING_WIRE = textFrame(Buffer.from('{"t":"ping"}'));
-const PRESENCE_REFRESH_BATCH = 500;
 const NODE_HEARTBEAT_MS = 3_000;
 const EDGE_VERSION = '0.1.0';
 
@@ -36,20 +34,37 @@ export interface MaintenanceDeps {
 }
 
 /**
- * The edge's periodic work, one timer each for all connections (no per-socket timers): the
- * heartbeat sweep, the refresh of local presence entries, and the node heartbeat that tells
- * the cluster this edge is alive.
+ * The edge's periodic work, a few timers for all connections (no per-socket timers): the
+ * heartbeat sweep and the refresh of local presence entries, each spread over its interval in
+ * small slices (see HeartbeatSweep, PresenceRefresh), and the node heartbeat that tells the
+ * cluster this edge is alive.
  */
 export class Maintenance {
   readonly #deps: MaintenanceDeps;
   readonly #startedAt = Date.now();
-  #heartbeat: NodeJS.Timeout | undefined;
-  #presenceRefresh: NodeJS.Timeout | undefined;
+  readonly #heartbeat: HeartbeatSweep;
+  readonly #presenceRefresh: PresenceRefresh;
   #nodeBeat: NodeJS.Timeout | undefined;
-  #pongDeadline: NodeJS.Timeout | undefined;
 
   constructor(deps: MaintenanceDeps) {
     this.#deps = deps;
+    const { writer, metrics } = deps;
+    this.#heartbeat = new HeartbeatSweep(
+      {
+        ping: (conn) => writer.ping(conn),
+        terminate: (conn, code) => writer.terminate(conn, code),
+        // One observation per connection and interval: the queue-size distribution, no per-connection labels.
+        observeBuffer: (bytes) => metrics.outboundBufferBytes.observe(bytes),
+      },
+      { pingIntervalMs: deps.pingIntervalMs, pongTimeoutMs: deps.pongTimeoutMs },
+    );
+    this.#presenceRefresh = new PresenceRefresh({
+      connections: deps.connections,
+      membership: deps.membership,
+      presence: deps.presence,
+      log: deps.log,
+      intervalMs: deps.presenceRefreshMs,
+    });
   }
 
   /** Beats once at once, then starts every timer (none keeps the process alive). */
@@ -57,70 +72,24 @@ export class Maintenance {
     this.#heartbeatNode();
     this.#nodeBeat = setInterval(() => this.#heartbeatNode(), NODE_HEARTBEAT_MS);
     this.#nodeBeat.unref();
-    this.#heartbeat = setInterval(() => this.sweep(), this.#deps.pingIntervalMs);
-    this.#heartbeat.unref();
-    this.#presenceRefresh = setInterval(() => this.refreshPresence(), this.#deps.presenceRefreshMs);
-    this.#presenceRefresh.unref();
+    this.#heartbeat.start();
+    this.#presenceRefresh.start();
   }
 
   stop(): void {
-    clearInterval(this.#heartbeat);
-    clearTimeout(this.#pongDeadline);
-    clearInterval(this.#presenceRefresh);
+    this.#heartbeat.stop();
+    this.#presenceRefresh.stop();
     clearInterval(this.#nodeBeat);
   }
 
-  /**
-   * One sweep for all connections: silent for a whole interval = dead; the others are pinged,
-   * and whoever stays silent `pongTimeoutMs` after that ping is dead too. A path that died
-   * without a FIN (blackholed TCP) is so found at most pingIntervalMs + pongTimeoutMs after it
-   * died (see "Heartbeats" in docs/protocol.md).
-   */
-  sweep(): void {
-    const writer = this.#deps.writer;
-    for (const conn of this.#deps.connections) {
-      if (!conn.checkAlive()) {
-        writer.terminate(conn, CloseCode.HeartbeatTimeout);
-        continue;
-      }
-      // One observation per connection and sweep: the queue-size distribution, no per-connection labels.
-      this.#deps.metrics.outboundBufferBytes.observe(conn.socket.bufferedAmount);
-      conn.socket.ping();
-      if (conn.isOpen) writer.sendWire(conn, PING_WIRE, 'ping');
-    }
-    const { pongTimeoutMs, pingIntervalMs } = this.#deps;
-    if (pongTimeoutMs >= pingIntervalMs) return;
-    clearTimeout(this.#pongDeadline);
-    this.#pongDeadline = setTimeout(() => this.#closeSilent(), pongTimeoutMs);
-    this.#pongDeadline.unref();
+  /** A new connection joins the heartbeat (first ping within one interval). */
+  track(conn: Connection): void {
+    this.#heartbeat.track(conn);
   }
 
-  /** Closes the connections that sent nothing since the last sweep pinged them. */
-  #closeSilent(): void {
-    for (const conn of this.#deps.connections) {
-      if (conn.awaitingPong()) this.#deps.writer.terminate(conn, CloseCode.HeartbeatTimeout);
-    }
-  }
-
-  /** Re-adds every local presence entry before its TTL runs out, in batches. */
-  refreshPresence(): void {
-    let batch: Array<{ room: string; conn: string; user: string }> = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      this.#deps.presence
-        .refresh(batch)
-        .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'presence refresh failed'));
-      batch = [];
-    };
-    for (const conn of this.#deps.connections) {
-      const rooms = this.#deps.membership.roomsOf(conn);
-      if (!conn.isOpen || !rooms) continue;
-      for (const room of rooms) {
-        batch.push({ room, conn: conn.id, user: conn.identity!.user, ...metaOf(conn.identity!) });
-        if (batch.length >= PRESENCE_REFRESH_BATCH) flush();
-      }
-    }
-    flush();
+  /** A connection cleaned up leaves the heartbeat. */
+  untrack(conn: Connection): void {
+    this.#heartbeat.untrack(conn);
   }
 
   /** Tells the cluster this edge is alive and how loaded it is (`Info` reads these). */

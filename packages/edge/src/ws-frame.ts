@@ -20,3 +20,16 @@ export function textFrame(payload: Buffer): Buffer {
   payload.copy(frame, headerLength);
   return frame;
 }
+
+/** An empty WebSocket ping control frame (FIN, opcode 9, no mask, no payload), as ws sends for `ping()`. */
+export const PING_CONTROL_FRAME: Buffer = Buffer.from([0x89, 0x00]);
+
+/**
+ * The whole heartbeat of an open connection in one buffer, so one socket write: the WebSocket
+ * ping (browsers hide it; its pong shows the peer is there) followed by the application push
+ * `{"t":"ping"}` (which scripts can see).
+ */
+export const HEARTBEAT_FRAMES: Buffer = Buffer.concat([
+  PING_CONTROL_FRAME,
+  textFrame(Buffer.from('{"t":"ping"}')),
+]);

@@ -31,7 +31,7 @@ function setup(options: Partial<RouterOptions> = {}) {
   const router = startRouterService({
     bus,
     history,
-    options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: false, ...options },
+    options: { historySize: 10, userPublishRate: 0, userPublishBurst: 0, lifecycleEvents: [], ...options },
     log: silentLogger(),
   });
   const rpc = new RpcClient(bus, 1_000);
@@ -288,7 +288,7 @@ describe('router service: epoch fencing', () => {
         historySize: 10,
         userPublishRate: 0,
         userPublishBurst: 0,
-        lifecycleEvents: false,
+        lifecycleEvents: [],
         epochRecheckAfterMs: 30,
       },
       log: silentLogger(),

@@ -3,6 +3,7 @@ import {
   DeliveryHeaders,
   encodeJson,
   encodeText,
+  type LifecycleKind,
   RemoteError,
   type RpcBody,
   type RpcMetrics,
@@ -23,8 +24,8 @@ export interface RouterOptions {
   /** Per-user publish rate across every edge (0 = unlimited). */
   userPublishRate: number;
   userPublishBurst: number;
-  /** Publish `sb.events.publish` for every accepted message. */
-  lifecycleEvents: boolean;
+  /** Lifecycle events on: `publish` among them = `sb.events.publish` for every accepted message. */
+  lifecycleEvents: readonly LifecycleKind[];
   /**
    * An append that took longer than this (ms) is checked against the room's current epoch before
    * it is published (see `assertEpochCurrent`). Default 250.
@@ -111,7 +112,7 @@ export function startRouterService(deps: {
         },
       },
     );
-    if (options.lifecycleEvents) {
+    if (options.lifecycleEvents.includes('publish')) {
       const record = {
         type: 'publish',
         ts,

@@ -2,6 +2,7 @@ import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
 import { ConfigError } from '@switchboard/bus';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './loader.js';
+import { SETTINGS } from './settings.js';
 
 function problemsOf(load: () => unknown): readonly string[] {
   try {
@@ -77,8 +78,8 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ SB_WS_PORT: '70000' }))).toEqual([
       'SB_WS_PORT="70000" must be from 0 to 65535 — WebSocket port (plain HTTP requests on it get 426)',
     ]);
-    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: 'yes' }))[0]).toMatch(
-      /^SB_LIFECYCLE_EVENTS="yes" must be true or false — /,
+    expect(problemsOf(() => loadConfig({ SB_API_INSECURE: 'yes' }))[0]).toMatch(
+      /^SB_API_INSECURE="yes" must be true or false — /,
     );
     expect(problemsOf(() => loadConfig({ SB_NATS_URL: 'nats-1:4222' }))[0]).toMatch(
       /^SB_NATS_URL="nats-1:4222" must use nats: or tls: — /,
@@ -109,12 +110,45 @@ describe('loadConfig', () => {
       SB_NODE_ID: '   ',
       SB_NATS_URL: 'nats://a:4222, tls://b:4222',
     });
-    expect(config.lifecycleEvents).toBe(false);
+    expect(config.lifecycleEvents).toEqual([]);
     expect(config.apiInsecure).toBe(true);
     expect(config.presenceRooms).toEqual(['chat:*', 'dm:*']);
     expect(config.jwtIssuer).toBe('https://issuer.example');
     expect(config.nodeId).toBeUndefined();
     expect(config.natsUrl).toBe('nats://a:4222, tls://b:4222');
+  });
+
+  it('reads lifecycle events as a list of kinds: true all, false or none none, connect to leave by default', () => {
+    const kinds = (raw?: string) =>
+      loadConfig(raw === undefined ? {} : { SB_LIFECYCLE_EVENTS: raw }).lifecycleEvents;
+    expect(kinds()).toEqual(['connect', 'disconnect', 'join', 'leave']);
+    expect(kinds('true')).toEqual(['connect', 'disconnect', 'join', 'leave', 'publish']);
+    expect(kinds('1')).toEqual(['connect', 'disconnect', 'join', 'leave', 'publish']);
+    expect(kinds('false')).toEqual([]);
+    expect(kinds('none')).toEqual([]);
+    expect(kinds('publish')).toEqual(['publish']);
+    expect(kinds(' leave, Connect,publish,connect ')).toEqual(['connect', 'leave', 'publish']);
+    for (const role of ['edge', 'router'] as const) {
+      expect(loadConfig({ SB_LIFECYCLE_EVENTS: 'join,publish' }, role).lifecycleEvents).toEqual([
+        'join',
+        'publish',
+      ]);
+    }
+  });
+
+  it('names an unknown lifecycle event kind', () => {
+    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: 'connect,msg' }))).toEqual([
+      `SB_LIFECYCLE_EVENTS="connect,msg" has unknown "msg": must be true (all), false or none, or some of: connect, disconnect, join, leave, publish (comma-separated) — ${SETTINGS.lifecycleEvents.doc}`,
+    ]);
+    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: 'yes' }))[0]).toMatch(
+      /^SB_LIFECYCLE_EVENTS="yes" has unknown "yes": must be true \(all\), false or none, or some of: /,
+    );
+    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: 'true,join' }))[0]).toMatch(
+      /has unknown "true"/,
+    );
+    expect(problemsOf(() => loadConfig({ SB_LIFECYCLE_EVENTS: ',' }))[0]).toMatch(
+      /^SB_LIFECYCLE_EVENTS="," must be true \(all\), false or none/,
+    );
   });
 
   it('treats an empty variable as unset', () => {

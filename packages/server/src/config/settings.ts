@@ -1,8 +1,10 @@
+import { LIFECYCLE_KINDS, type LifecycleKind } from '@switchboard/bus';
 import type { LogFormat, LogLevel } from '@switchboard/telemetry';
 import {
   boolean,
   hostPorts,
   httpsUrlList,
+  kindsOf,
   list,
   oneOf,
   optionalBoolean,
@@ -185,9 +187,9 @@ export const SETTINGS = {
   ),
   lifecycleEvents: setting(
     'SB_LIFECYCLE_EVENTS',
-    true,
-    'publish connect, disconnect, join, leave and publish events on sb.events.* for backends',
-    boolean,
+    ['connect', 'disconnect', 'join', 'leave'],
+    'lifecycle events published on sb.events.* for backends, comma-separated from connect, disconnect, join, leave, publish; true = all five, false or none = none. publish (one more bus message per published message) is off unless listed',
+    kindsOf<LifecycleKind>(LIFECYCLE_KINDS),
   ),
   requestTimeoutMs: setting(
     'SB_REQUEST_TIMEOUT_MS',

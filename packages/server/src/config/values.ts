@@ -41,6 +41,33 @@ export const optionalBoolean: ValueSchema<boolean | undefined> = v.pipe(
   v.transform((raw) => (raw === '' ? undefined : raw === 'true' || raw === '1')),
 );
 
+/**
+ * Which of `kinds` are on: a comma-separated list of them, or `true` (or 1) for all, `false`
+ * (0) or `none` for none. The result keeps the order of `kinds`, each once; an unknown kind is
+ * named in the message.
+ */
+export function kindsOf<const T extends string>(kinds: readonly T[]): ValueSchema<T[]> {
+  const allowed = `must be true (all), false or none, or some of: ${kinds.join(', ')} (comma-separated)`;
+  const isKind = (part: string): part is T => (kinds as readonly string[]).includes(part);
+  return v.pipe(
+    v.string(),
+    v.transform((raw) => splitList(raw.toLowerCase())),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const parts = dataset.value;
+      if (parts.length === 1 && ['true', '1', 'false', '0', 'none'].includes(parts[0]!)) return;
+      const unknown = parts.filter((part) => !isKind(part));
+      if (parts.length === 0) addIssue({ message: allowed });
+      else if (unknown.length > 0)
+        addIssue({ message: `has unknown ${unknown.map((u) => `"${u}"`).join(', ')}: ${allowed}` });
+    }),
+    v.transform((parts) => {
+      if (parts.length === 1 && (parts[0] === 'true' || parts[0] === '1')) return [...kinds];
+      return kinds.filter((kind) => parts.includes(kind));
+    }),
+  );
+}
+
 /** Comma-separated; blanks dropped. */
 export const list: ValueSchema<string[]> = v.pipe(v.string(), v.transform(splitList));
 
