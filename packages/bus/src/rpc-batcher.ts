@@ -1,7 +1,7 @@
 import { ErrorCode } from '@switchboard/protocol';
 import { traceHeaders } from '@switchboard/telemetry';
 import * as v from 'valibot';
-import type { Bus, BusHeaders } from './bus.js';
+import type { Bus, BusHeaders, BusMessage } from './bus.js';
 import { RemoteError } from './errors.js';
 import { encodeText } from './json.js';
 import { decodeReply, replyOf, requestEncoded } from './rpc.js';
@@ -111,21 +111,27 @@ export class RpcBatcher {
     timeoutMs: number,
   ): void {
     const headers = { [RpcBatchHeader]: String(calls.length) };
-    this.#bus.request(descriptor.subject, joinJsonArray(items), { timeoutMs, headers }).then(
-      (msg) => {
-        let raw: unknown;
-        try {
-          raw = decodeReply(descriptor, msg.data);
-        } catch (error) {
-          for (const call of calls) call.reject(error);
-          return;
-        }
-        this.#settle(descriptor, calls, raw, timeoutMs);
-      },
-      (error: unknown) => {
-        for (const call of calls) call.reject(error);
-      },
-    );
+    const rejectAll = (error: unknown) => {
+      for (const call of calls) call.reject(error);
+    };
+    let reply: Promise<BusMessage>;
+    try {
+      reply = this.#bus.request(descriptor.subject, joinJsonArray(items), { timeoutMs, headers });
+    } catch (error) {
+      // A bus may refuse synchronously (a bad subject): the callers still get the error.
+      rejectAll(error);
+      return;
+    }
+    reply.then((msg) => {
+      let raw: unknown;
+      try {
+        raw = decodeReply(descriptor, msg.data);
+      } catch (error) {
+        rejectAll(error);
+        return;
+      }
+      this.#settle(descriptor, calls, raw, timeoutMs);
+    }, rejectAll);
   }
 
   #settle(descriptor: RpcDescriptor, calls: readonly PendingCall[], raw: unknown, timeoutMs: number): void {

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusMessage } from './bus.js';
 import { MemoryBus, MemoryBusHub } from './bus-memory.js';
-import { ClosedError, RemoteError, TimeoutError } from './errors.js';
+import { BadSubjectError, ClosedError, RemoteError, TimeoutError } from './errors.js';
 import { encodeJson } from './json.js';
 import { serve } from './rpc.js';
 import { encodeBatchReply, RpcBatchHeader } from './rpc-batch.js';
@@ -223,6 +223,13 @@ describe('coalesced calls (descriptor `batch`)', () => {
     expect(sent).toHaveLength(1);
     for (const result of results)
       expect(result).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+  });
+
+  it('rejects every caller when the bus refuses the batch request', async () => {
+    const bad = rpcDescriptor({ ...addMany, subject: 'sb.test.bad subject' });
+    const results = await Promise.allSettled([1, 2].map((a) => rpc.call(bad, { a })));
+    for (const result of results)
+      expect(result).toMatchObject({ status: 'rejected', reason: expect.any(BadSubjectError) });
   });
 
   it('resends the calls one by one to a service that takes no batches (another version)', async () => {
