@@ -51,7 +51,7 @@ export class RpcBatcher {
     return new Promise<unknown>((resolve, reject) => {
       // Encoded now, like an uncoalesced call: the caller may reuse the body; its trace is now.
       const call: PendingCall = {
-        bodyJson: JSON.stringify(body),
+        bodyJson: JSON.stringify(body) ?? 'null',
         headers: { ...traceHeaders(), ...headers },
         resolve,
         reject,

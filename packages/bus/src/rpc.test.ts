@@ -296,6 +296,16 @@ describe('coalesced calls (descriptor `batch`)', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('gives every caller the coded error a whole batch is answered with (other than BadRequest)', async () => {
+    bus.subscribe(addMany.subject, (msg) =>
+      bus.publish(msg.reply!, encodeJson({ error: { code: ErrorCode.Unavailable, message: 'down' } })),
+    );
+    const results = await Promise.allSettled([1, 2].map((a) => rpc.call(addMany, { a })));
+    expect(sent).toHaveLength(1);
+    for (const result of results)
+      expect(result).toMatchObject({ status: 'rejected', reason: { errorCode: ErrorCode.Unavailable } });
+  });
+
   it('rejects every caller with Internal when a batch reply does not match the batch', async () => {
     bus.subscribe(addMany.subject, (msg) => bus.publish(msg.reply!, encodeJson([{ result: { sum: 1 } }])));
     const results = await Promise.allSettled([1, 2].map((a) => rpc.call(addMany, { a })));
