@@ -39,6 +39,8 @@ export const AuthRpc = {
     queue: QueueGroups.auth,
     request: v.object({ token: v.pipe(v.string(), v.maxLength(8192)) }),
     reply: identitySchema,
+    // A reconnect storm verifies hundreds of tokens a turn: coalesced (verifications are independent).
+    batch: true,
   }),
   /**
    * Revokes one token by `jti`, remembered until `untilMs` (the token's own expiry; default: as

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import * as v from 'valibot';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // The harness lives in @switchboard/testing, which depends on this package: import its source
 // directly rather than make the dependency circular.
@@ -8,6 +9,10 @@ import type { BusMessage, BusStatus } from './bus.js';
 import { NatsBus } from './bus-nats.js';
 import { BadSubjectError, ClosedError, NoRespondersError, TimeoutError } from './errors.js';
 import { decodeText, encodeText } from './json.js';
+import { serve } from './rpc.js';
+import { RpcBatchHeader } from './rpc-batch.js';
+import { RpcClient } from './rpc-client.js';
+import { rpcDescriptor } from './rpc-descriptor.js';
 
 // One nats-server for the contract; the fault tests start their own, since they kill it.
 let nats: NatsServerHandle;
@@ -84,6 +89,29 @@ describe('NatsBus', () => {
     expect(() => a.subscribe('n.x', () => {})).toThrow(ClosedError);
     await expect(a.request('n.x', encodeText('x'), { timeoutMs: 100 })).rejects.toBeInstanceOf(ClosedError);
     await expect(a.flush()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('carries coalesced calls (the batch header, an array body) between two connections', async () => {
+    const service = await open();
+    const caller = await open();
+    const square = rpcDescriptor({
+      subject: 'n.square',
+      queue: 'n-square',
+      request: v.object({ n: v.number() }),
+      reply: v.object({ n: v.number() }),
+      batch: true,
+    });
+    const batches: Array<string | undefined> = [];
+    service.subscribe(square.subject, (msg) => batches.push(msg.headers?.[RpcBatchHeader]));
+    serve(service, square, ({ n }) => ({ n: n * n }), pino({ level: 'silent' }));
+    await service.flush();
+    const rpc = new RpcClient(caller, 2_000);
+    expect(await Promise.all([1, 2, 3].map((n) => rpc.call(square, { n })))).toEqual([
+      { n: 1 },
+      { n: 4 },
+      { n: 9 },
+    ]);
+    expect(batches).toEqual(['3']);
   });
 
   it('fails to connect with ClosedError when no server answers', async () => {

@@ -38,9 +38,17 @@ export {
 } from './permissions.js';
 export type { RpcHandler, RpcMetrics } from './rpc.js';
 export { call, parseRequest, serve } from './rpc.js';
+export { RpcBatchHeader } from './rpc-batch.js';
 export type { RpcCallOptions } from './rpc-client.js';
 export { RpcClient } from './rpc-client.js';
-export type { RpcBody, RpcDescriptor, RpcReply, RpcRequest, RpcResult } from './rpc-descriptor.js';
+export type {
+  RpcBatchLimits,
+  RpcBody,
+  RpcDescriptor,
+  RpcReply,
+  RpcRequest,
+  RpcResult,
+} from './rpc-descriptor.js';
 export { rpcDescriptor } from './rpc-descriptor.js';
 export type { CodedError } from './rpc-errors.js';
 export {

@@ -15,6 +15,20 @@ export interface RpcDescriptor<
   readonly queue: string;
   readonly request: Request;
   readonly reply: Reply;
+  /**
+   * Opt-in coalescing: calls made in the same event-loop turn travel as one bus request (see
+   * `RpcBatchLimits`). Only for handlers that are safe to run concurrently and whose replies are
+   * small; the service answers each item on its own.
+   */
+  readonly batch?: true | RpcBatchLimits;
+}
+
+/** Caps of one coalesced request; a lone call, or one larger than `maxBytes`, goes alone. */
+export interface RpcBatchLimits {
+  /** Calls per bus request (default 64). */
+  readonly maxItems?: number;
+  /** Encoded request bytes per bus request, well under the NATS max payload (default 256 KiB). */
+  readonly maxBytes?: number;
 }
 
 /** Declares a descriptor (an identity function: it only pins the schema types). */

@@ -25,12 +25,15 @@ export const PresenceRpc = {
     queue: QueueGroups.presence,
     request: v.object({ room, ...entry }),
     reply: v.object({ tracked: v.boolean() }),
+    // Coalesced: every connect of a storm joins; entries are independent.
+    batch: true,
   }),
   leave: rpcDescriptor({
     subject: Subjects.presenceLeave,
     queue: QueueGroups.presence,
     request: v.object({ room, conn: v.string() }),
     reply: done,
+    batch: true,
   }),
   /** Re-adds live entries so they outlive the store's TTL; the edge calls it every TTL/3. */
   refresh: rpcDescriptor({

@@ -34,7 +34,7 @@ function setup() {
     bus.subscribe(Subjects.room(room), (msg) => messages.push(msg));
     return () => messages.map((m) => JSON.parse(decodeText(m.data)));
   };
-  return { rpc, raw, frames, stop: () => presence.stop() };
+  return { bus, rpc, raw, frames, stop: () => presence.stop() };
 }
 
 describe('presence service', () => {
@@ -100,6 +100,25 @@ describe('presence service', () => {
       expect(frames()).toEqual([
         { t: 'presence', room: 'chat:lobby', leaves: [{ user: 'alice', conn: 'c1' }] },
       ]);
+    });
+  });
+
+  describe('a connect/disconnect storm', () => {
+    it('sends the joins, then the leaves, of one turn as one bus request each (coalesced)', async () => {
+      const requests: string[] = [];
+      for (const subject of [PresenceRpc.join.subject, PresenceRpc.leave.subject])
+        env.bus.subscribe(subject, (msg) => requests.push(msg.subject));
+      const conns = Array.from({ length: 20 }, (_, i) => `c${i}`);
+      const joined = await Promise.all(
+        conns.map((conn) => env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn, user: conn })),
+      );
+      expect(joined).toEqual(conns.map(() => ({ tracked: true })));
+      expect(await env.rpc.call(PresenceRpc.count, { room: 'chat:lobby' })).toMatchObject({
+        connections: 20,
+      });
+      await Promise.all(conns.map((conn) => env.rpc.call(PresenceRpc.leave, { room: 'chat:lobby', conn })));
+      expect(await env.rpc.call(PresenceRpc.count, { room: 'chat:lobby' })).toMatchObject({ connections: 0 });
+      expect(requests).toEqual([PresenceRpc.join.subject, PresenceRpc.leave.subject]);
     });
   });
 

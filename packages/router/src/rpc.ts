@@ -34,6 +34,9 @@ export const RouterRpc = {
       key: v.optional(v.string()),
     }),
     reply: publishReply,
+    // Coalesced: the edge sends a connection's publishes one at a time, so each batch holds at
+    // most one of them and a connection's order is kept.
+    batch: true,
   }),
   /** A client's join: the room's position, and the missed messages when `since` is given. */
   join: rpcDescriptor({
@@ -47,6 +50,8 @@ export const RouterRpc = {
       recovered: v.optional(v.boolean()),
       messages: v.optional(v.array(v.string())),
     }),
+    // Coalesced (joins are reads); a reply too large for the batch reply is asked for again alone.
+    batch: true,
   }),
   /** A page of the room's history, as ready-to-send client frames. */
   history: rpcDescriptor({
