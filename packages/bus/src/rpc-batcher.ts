@@ -28,7 +28,7 @@ const wholeError = v.object({ error: v.object({ code: v.number(), message: v.str
 
 /**
  * Coalesces calls of batchable descriptors: calls made in the same event-loop turn are flushed
- * on a microtask (no timer) as one bus request per `maxItems`/`maxBytes` chunk (wire format in
+ * at its end (`setImmediate`, no timer) as one bus request per `maxItems`/`maxBytes` chunk (wire format in
  * rpc-batch.ts). A chunk of one call is sent exactly as an uncoalesced call. Each caller gets its
  * own result or error; a bus failure of the batch request (timeout, no responders, closed)
  * rejects all of its callers; a service that refuses batches gets the calls one by one.
@@ -63,7 +63,9 @@ export class RpcBatcher {
         return;
       }
       this.#pending.set(key, { descriptor, limits, timeoutMs, calls: [call] });
-      queueMicrotask(() => this.#flush(key));
+      // After every callback of this event-loop turn, not just the current one: upgrades and
+      // joins of one storm arrive in many socket callbacks of the same turn.
+      setImmediate(() => this.#flush(key));
     }) as Promise<RpcReply<D>>;
   }
 
