@@ -54,8 +54,7 @@ export function startPresenceService(deps: {
 
   // One frame per room per event-loop turn and kind run, and one member count per room for it.
   const pushes = new PushBatcher(async (r, segments) => {
-    const { connections } = await store.count(r);
-    if (connections > options.diffMaxMembers) return;
+    if ((await store.connections(r)) > options.diffMaxMembers) return;
     for (const { kind, members } of segments) {
       const frame = JSON.stringify({ t: 'presence', room: r, [kind]: members });
       bus.publish(Subjects.room(r), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'presence' } });
@@ -63,7 +62,9 @@ export function startPresenceService(deps: {
   });
 
   async function announce(r: string, kind: PushKind, members: PresenceMember[]): Promise<void> {
-    if (members.length === 0 || !anyPatternMatches(options.diffRooms, r)) return;
+    // 0 members at most: no room ever gets pushes, so none is counted either.
+    if (members.length === 0 || options.diffMaxMembers <= 0 || !anyPatternMatches(options.diffRooms, r))
+      return;
     await pushes.add(r, kind, members);
   }
 

@@ -57,6 +57,13 @@ export class MemoryPresenceStore implements PresenceStore {
     return { connections: entries.length, users: new Set(entries.map((e) => e.user)).size };
   }
 
+  async connections(room: string): Promise<number> {
+    const now = this.#now();
+    let live = 0;
+    for (const stored of this.#rooms.get(room)?.values() ?? []) if (stored.expiresAt > now) live++;
+    return live;
+  }
+
   async rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage> {
     const limit = Math.max(1, Math.floor(options.limit));
     const names = [...this.#rooms.keys()]

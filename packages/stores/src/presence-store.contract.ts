@@ -40,6 +40,17 @@ export function presenceStoreContract(name: string, create: (ttlMs: number) => P
       expect(await store.count('empty')).toEqual({ connections: 0, users: 0 });
     });
 
+    it('counts live connections without reading entries; a removed one no longer counts', async () => {
+      const store = await open();
+      await store.add('p4', { conn: 'c1', user: 'alice' });
+      await store.add('p4', { conn: 'c2', user: 'alice' });
+      await store.add('p4', { conn: 'c3', user: 'bob' });
+      expect(await store.connections('p4')).toBe(3);
+      await store.remove('p4', 'c2');
+      expect(await store.connections('p4')).toBe(2);
+      expect(await store.connections('empty')).toBe(0);
+    });
+
     it('keeps rooms apart', async () => {
       const store = await open();
       await store.add('pa', { conn: 'c1', user: 'alice' });

@@ -39,6 +39,11 @@ export interface PresenceStore {
   remove(room: string, conn: string): Promise<PresenceEntry | undefined>;
   list(room: string): Promise<PresenceEntry[]>;
   count(room: string): Promise<PresenceCount>;
+  /**
+   * Live connections in the room, without reading entries (O(log n) in Redis): what the
+   * join/leave push gate needs on every flush, where `count` would read the whole room.
+   */
+  connections(room: string): Promise<number>;
   /** Rooms with at least one live member after `cursor` (a room name), at most `limit` of them. */
   rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage>;
   /** Removes entries whose TTL ran out and returns them. */

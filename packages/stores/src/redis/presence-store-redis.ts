@@ -51,6 +51,7 @@ const SCRIPTS = {
   remove: { file: 'presence-remove', numberOfKeys: 2 },
   list: { file: 'presence-list', numberOfKeys: 2 },
   count: { file: 'presence-count', numberOfKeys: 2 },
+  connections: { file: 'presence-connections', numberOfKeys: 1 },
   due: { file: 'presence-due', numberOfKeys: 1 },
   sweepRoom: { file: 'presence-sweep-room', numberOfKeys: 2 },
   unindex: { file: 'presence-unindex', numberOfKeys: 1 },
@@ -131,6 +132,12 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
     this.assertOpen();
     const reply = replyArray(await this.#lua.count(this.#keys(room), []), 'presence count');
     return { connections: replyInt(reply[0], 'presence count'), users: replyInt(reply[1], 'presence count') };
+  }
+
+  async connections(room: string): Promise<number> {
+    this.assertOpen();
+    const [exp] = this.#keys(room);
+    return replyInt(await this.#lua.connections([exp], []), 'presence connections');
   }
 
   async rooms(options: { cursor?: string; limit: number }): Promise<PresenceRoomsPage> {
