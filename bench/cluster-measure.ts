@@ -3,6 +3,8 @@
  * every process from /proc, how busy the rest of the machine was meanwhile, forced garbage
  * collections before memory readings, and V8 CPU profiles over the inspector.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunningSystem } from './cluster-systems.js';
 import {
   type CpuProfile,
@@ -108,6 +110,8 @@ export async function profileDuring(
   names: readonly string[],
   during: () => Promise<void>,
   limit = 12,
+  /** Also write each process's `.cpuprofile` here as `<label>-<process>.cpuprofile`. */
+  save?: { dir: string; label: string },
 ): Promise<ProcessProfile[]> {
   const targets = system.processes.filter((p) => names.includes(p.name) && p.inspectPort !== undefined);
   const inspectors = await Promise.all(targets.map((p) => Inspector.attach(p.inspectPort!)));
@@ -121,6 +125,14 @@ export async function profileDuring(
     const profiles = await Promise.all(
       inspectors.map(async (inspector) => (await inspector.call('Profiler.stop'))['profile'] as CpuProfile),
     );
+    if (save) {
+      mkdirSync(save.dir, { recursive: true });
+      for (const [i, profile] of profiles.entries())
+        writeFileSync(
+          join(save.dir, `${save.label}-${targets[i]!.name}.cpuprofile`),
+          JSON.stringify(profile),
+        );
+    }
     return profiles.map((profile, i) => {
       const rows = topSelfTime(profile, limit + 2);
       const idle = rows.find((r) => r.name === '(idle)');

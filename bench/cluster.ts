@@ -64,6 +64,7 @@ const usage = `pnpm bench:cluster [-- flags]
   --profile               also profile Switchboard's processes (V8 sampling, 100 µs) during an
                           extra publish phase and an extra connect storm; prints top self time
   --profile-seconds 8
+  --profile-dir <dir>     also write the raw .cpuprofile files there (open them in Chrome DevTools)
   --quiet-wait-s 3        wait up to this long for a quiet machine before each measured phase
   --json <file>           write every figure as JSON
   --watchdog-s 600        give up (exit 2) after this long`;
@@ -87,6 +88,7 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '8' },
+    'profile-dir': { type: 'string' },
     'quiet-wait-s': { type: 'string', default: '3' },
     json: { type: 'string' },
     'watchdog-s': { type: 'string', default: '600' },
@@ -305,6 +307,12 @@ function summarize(rec: Recorder, cpu: CpuWindow, operations: number, expected: 
   };
 }
 
+/** Where `--profile-dir` wants the raw profiles of a phase, if it does. */
+function profileSave(label: string): { dir: string; label: string } | undefined {
+  const dir = values['profile-dir'];
+  return dir ? { dir, label } : undefined;
+}
+
 /** (b): small rooms, many publishes. With `profile`, an extra unmeasured phase under the profiler. */
 async function smallRooms(system: RunningSystem, dialect: Dialect, profile: boolean) {
   const size = opts.roomSize;
@@ -327,9 +335,15 @@ async function smallRooms(system: RunningSystem, dialect: Dialect, profile: bool
   const result = summarize(rec, cpu, sent, sent * size);
   let profiles: ProcessProfile[] = [];
   if (profile) {
-    profiles = await profileDuring(system, ['edge-1', 'edge-2', 'router-1', 'presence-1'], async () => {
-      await pace(dialect, publishers, opts.rate, opts.profileSeconds * 1000, seq);
-    });
+    profiles = await profileDuring(
+      system,
+      ['edge-1', 'edge-2', 'router-1', 'presence-1'],
+      async () => {
+        await pace(dialect, publishers, opts.rate, opts.profileSeconds * 1000, seq);
+      },
+      12,
+      profileSave('publish'),
+    );
   }
   await closeAll(system, members);
   return { result, profiles };
@@ -462,6 +476,8 @@ async function connectPhases(
       async () => {
         extra = (await connectStorm(system, dialect, n, 'p')).members;
       },
+      12,
+      profileSave('connect'),
     );
     await closeAll(system, extra);
     step(`profiled ${n} connects`);
