@@ -8,7 +8,8 @@
 import { SUBPROTOCOL } from '@switchboard/protocol';
 import { RawMember } from './lib.js';
 
-export type SystemName = 'switchboard' | 'centrifugo' | 'socketio';
+/** `ws`: a bare ws server, the floor of the connect workload (it speaks Switchboard's dialect). */
+export type SystemName = 'switchboard' | 'centrifugo' | 'socketio' | 'ws';
 
 /** `small`: rooms that push joins and leaves to their members; `big`: the fan-out room, none. */
 export type RoomKind = 'small' | 'big';
@@ -151,4 +152,4 @@ export const socketio: Dialect = {
   room: (name) => name,
 };
 
-export const DIALECTS: Record<SystemName, Dialect> = { switchboard, centrifugo, socketio };
+export const DIALECTS: Record<SystemName, Dialect> = { switchboard, centrifugo, socketio, ws: switchboard };

@@ -304,6 +304,43 @@ export async function startSocketio(options: SystemOptions): Promise<RunningSyst
   };
 }
 
+/**
+ * The floor of the connect workload: one bare `ws` process (bench/naive-server.ts: no token
+ * check, no rooms, no store), speaking enough of Switchboard's protocol for the same client.
+ * What Node and `ws` alone cost per connection on this machine; it runs the connect workload only.
+ */
+export async function startBareWs(): Promise<RunningSystem> {
+  const [port, httpPort, inspectPort] = await freePorts(3);
+  const child = spawn(
+    process.execPath,
+    [`--inspect=${HOST}:${inspectPort!}`, '--import', 'tsx', resolve(ROOT, 'bench/naive-server.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        BENCH_MODE: 'naive',
+        BENCH_WS_PORT: String(port),
+        BENCH_HTTP_PORT: String(httpPort),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  try {
+    await waitHttp(`http://${HOST}:${httpPort!}/readyz`, child, 'bare ws server');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name: 'ws',
+    processes: [{ name: 'ws-1', pid: child.pid ?? -1, inspectPort: inspectPort! }],
+    urls: [`ws://${HOST}:${port!}`],
+    stop: () => stopChild(child),
+  };
+}
+
 async function waitHttp(url: string, child: ChildProcess, what: string): Promise<void> {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -32,6 +32,7 @@ import {
   centrifugoBinary,
   type RunningSystem,
   type SystemOptions,
+  startBareWs,
   startCentrifugo,
   startSocketio,
   startSwitchboard,
@@ -50,7 +51,8 @@ const usage = `pnpm bench:cluster [-- flags]
   --fanout-rate 20        (c) messages per second
   --fanout-messages 200   (c) measured messages (after 20 warm-up ones)
   --batch 200             connections opened concurrently
-  --only switchboard,centrifugo,socketio
+  --only switchboard,centrifugo,socketio,ws
+                          (ws: a bare ws server, the connect workload's floor; connect only)
   --workloads connect,small,fanout   which workloads to run ((d) comes with connect)
   --join-pushes on        off: no join/leave pushes to members (Switchboard
                           SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
@@ -81,7 +83,7 @@ const { values } = parseArgs({
     'fanout-rate': { type: 'string', default: '20' },
     'fanout-messages': { type: 'string', default: '200' },
     batch: { type: 'string', default: '200' },
-    only: { type: 'string', default: 'switchboard,centrifugo,socketio' },
+    only: { type: 'string', default: 'switchboard,centrifugo,socketio,ws' },
     workloads: { type: 'string', default: 'connect,small,fanout' },
     'join-pushes': { type: 'string', default: 'on' },
     links: { type: 'string', default: 'secured' },
@@ -387,6 +389,7 @@ async function fanout(system: RunningSystem, dialect: Dialect) {
 async function start(name: SystemName): Promise<RunningSystem | string> {
   if (name === 'switchboard') return startSwitchboard(systemOptions);
   if (name === 'socketio') return startSocketio(systemOptions);
+  if (name === 'ws') return startBareWs();
   const binary = centrifugoBinary();
   if ('missing' in binary)
     return `Centrifugo skipped: ${binary.missing}\n  (get it with: bash scripts/centrifugo.sh — needs Go; builds github.com/centrifugal/centrifugo/v6@v6.9.1 once)`;
@@ -421,6 +424,8 @@ async function runSystem(name: SystemName): Promise<SystemResult> {
     step('warmed up');
 
     if (workloads.has('connect')) await connectPhases(system, dialect, result, step);
+    // The bare ws floor has no rooms: only the connect workload means anything for it.
+    if (name === 'ws') return result;
     if (workloads.has('small')) {
       const small = await smallRooms(system, dialect, values.profile && name === 'switchboard');
       result.small = small.result;
@@ -503,13 +508,12 @@ function ratioLines(results: SystemResult[], label: string, value: (r: SystemRes
   const sb = results.find((r) => r.name === 'switchboard');
   const sbValue = sb ? value(sb) : undefined;
   const parts: string[] = [];
-  for (const other of ['centrifugo', 'socketio'] as const) {
+  const labels = { centrifugo: 'Centrifugo', socketio: 'Socket.IO', ws: 'bare ws' } as const;
+  for (const other of ['centrifugo', 'socketio', 'ws'] as const) {
     const o = results.find((r) => r.name === other);
     const v = o ? value(o) : undefined;
     if (sbValue !== undefined && v !== undefined && v > 0 && Number.isFinite(sbValue))
-      parts.push(
-        `Switchboard/${other === 'centrifugo' ? 'Centrifugo' : 'Socket.IO'} ${(sbValue / v).toFixed(2)}×`,
-      );
+      parts.push(`Switchboard/${labels[other]} ${(sbValue / v).toFixed(2)}×`);
   }
   return parts.length > 0 ? `- ${label}: ${parts.join(', ')}` : '';
 }
