@@ -101,11 +101,12 @@ export class RedisPresenceStore extends RedisStoreBase implements PresenceStore 
     );
     const expires = replyInt(reply[1], 'presence add');
     const [lex, exp] = this.#roomIndex();
-    // Two slots (the sweep index, the room index), so two round trips that run side by side: a
-    // Cluster pipeline must stay within one node.
+    // Two slots (the sweep index, the room index): plain commands issued together, which the
+    // client's auto-pipelining sends in one write per node (no Pipeline object per add).
     await Promise.all([
       this.redis.zadd(this.#index(), expires, indexItem(room, entry.conn)),
-      this.redis.pipeline().zadd(lex, 0, room).zadd(exp, 'GT', expires, room).exec().then(throwPipelineError),
+      this.redis.zadd(lex, 0, room),
+      this.redis.zadd(exp, 'GT', expires, room),
     ]);
     return replyInt(reply[0], 'presence add') === 1;
   }
@@ -254,11 +255,6 @@ function parseIndexItem(item: string): { room: string; conn: string } | undefine
     // Falls through.
   }
   return undefined;
-}
-
-/** A pipeline resolves per-command errors instead of rejecting: surface the first. */
-function throwPipelineError(results: Array<[Error | null, unknown]> | null): void {
-  for (const [error] of results ?? []) if (error) throw error;
 }
 
 /** ioredis exports ReplyError untyped; server error replies carry this name. */
