@@ -114,15 +114,20 @@ describe.skipIf(!EDGE || !env('SB_K8S_HPA'))('the edge HPA on a single-node Kube
     const pods = await scaledTo(2, 120_000);
     console.log(`hpa: scaled up to ${pods.join(', ')} after ${seconds()}`);
 
-    // Clients on both edges (the Service spreads new connections), few enough that the HPA
-    // wants one edge again once the load is gone.
+    // Two clients on each edge (the Service spreads new connections), few enough that the HPA
+    // wants one edge again once the load is gone. kube-proxy learns the new pod's endpoint a
+    // moment after the pod is Ready: until then every connection lands on the first edge, so
+    // a client landing on an edge that already has two is closed again and the next one is
+    // tried a little later.
     const stay: Client[] = [];
-    while (stay.length < TARGET - 2) {
-      stay.push(await connect());
-      const perPod = pods.map((pod) => stay.filter((c) => c.pod === pod).length);
-      if (perPod.every((n) => n >= 2)) break;
-    }
-    for (const pod of pods) expect(stay.filter((c) => c.pod === pod).length).toBeGreaterThanOrEqual(2);
+    const on = (pod: string) => stay.filter((c) => c.pod === pod).length;
+    await waitFor('two clients on each edge', 90_000, async () => {
+      const client = await connect();
+      if (on(client.pod) < 2) stay.push(client);
+      else client.socket.close();
+      return pods.every((pod) => on(pod) >= 2) ? true : undefined;
+    });
+    for (const pod of pods) expect(on(pod)).toBe(2);
 
     for (const { socket } of loaded) socket.close();
     await Promise.all(loaded.map((c) => c.socket.closed));
