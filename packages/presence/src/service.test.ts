@@ -11,7 +11,7 @@ import {
 import { ErrorCode } from '@switchboard/protocol';
 import { MemoryPresenceStore } from '@switchboard/stores';
 import { silentLogger } from '@switchboard/telemetry';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PresenceRpc } from './rpc.js';
 import { startPresenceService } from './service.js';
 
@@ -93,17 +93,39 @@ describe('presence service', () => {
 
   describe(PresenceRpc.leave.subject, () => {
     it('removes the member and announces the leave; leaving again is a no-op', async () => {
-      await env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn: 'c1', user: 'alice' });
       const frames = env.frames('chat:lobby');
+      await env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn: 'c1', user: 'alice' });
       expect(await env.rpc.call(PresenceRpc.leave, { room: 'chat:lobby', conn: 'c1' })).toEqual({});
       expect(await env.rpc.call(PresenceRpc.leave, { room: 'chat:lobby', conn: 'c1' })).toEqual({});
+      // The join's push (not awaited by the join) still goes out before the leave's.
       expect(frames()).toEqual([
+        { t: 'presence', room: 'chat:lobby', joins: [{ user: 'alice', conn: 'c1' }] },
         { t: 'presence', room: 'chat:lobby', leaves: [{ user: 'alice', conn: 'c1' }] },
       ]);
     });
   });
 
   describe('a connect/disconnect storm', () => {
+    it('answers joins without waiting for their push, which a storm holds for a wider window', async () => {
+      const frames = env.frames('chat:lobby');
+      const join = (conn: string) => env.rpc.call(PresenceRpc.join, { room: 'chat:lobby', conn, user: conn });
+      const storm = (from: number) => Promise.all(Array.from({ length: 20 }, (_, i) => join(`c${from + i}`)));
+      // Two storms of 20 joins: each push holds 16+ changes, so the window grows to 80 ms.
+      await storm(0);
+      await vi.waitFor(() => expect(frames()).toHaveLength(1));
+      await storm(20);
+      await vi.waitFor(() => expect(frames()).toHaveLength(2));
+      // A join now is answered at once; its push waits for the window.
+      expect(await join('late')).toEqual({ tracked: true });
+      expect(frames()).toHaveLength(2);
+      await vi.waitFor(() => expect(frames()).toHaveLength(3));
+      expect(frames()[2]).toEqual({
+        t: 'presence',
+        room: 'chat:lobby',
+        joins: [{ user: 'late', conn: 'late' }],
+      });
+    });
+
     it('sends the joins, then the leaves, of one turn as one bus request each (coalesced)', async () => {
       const requests: string[] = [];
       for (const subject of [PresenceRpc.join.subject, PresenceRpc.leave.subject])

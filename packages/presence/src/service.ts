@@ -71,7 +71,13 @@ export function startPresenceService(deps: {
   async function join(req: RpcBody<typeof PresenceRpc.join>): Promise<{ tracked: boolean }> {
     if (!tracked(req.room)) return { tracked: false };
     const member = toMember(req);
-    if (added(await store.add(req.room, member))) await announce(req.room, 'joins', [member]);
+    // Answered once stored, without waiting for the push: in a storm the push waits for a wider
+    // window, and holding every join for it would slow the storm down (and cost more).
+    if (added(await store.add(req.room, member))) {
+      announce(req.room, 'joins', [member]).catch((error: unknown) => {
+        log.warn({ err: error, room: req.room }, 'presence join push failed');
+      });
+    }
     return { tracked: true };
   }
 
