@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@switchboard/auth';
 import { CloseCode } from '@switchboard/protocol';
 import { GrpcServerClient } from '@switchboard/server-sdk';
 import { NatsServerClient } from '@switchboard/server-sdk/nats';
-import { CLUSTER_SECRET, type Cluster, openSocket, startCluster } from '@switchboard/testing';
+import { CLUSTER_SECRET, type Cluster, freePort, openSocket, startCluster } from '@switchboard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -20,17 +19,6 @@ let apiProcess: ChildProcess;
 let apiLog = '';
 let grpcUrl: string;
 let api: GrpcServerClient;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   cluster = await startCluster({ edges: 2, routers: 1, env: { SB_LOG_LEVEL: 'warn' } });

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '@switchboard/auth';
 import { CloseCode } from '@switchboard/protocol';
-import { type Cluster, connectSocket, startCluster, type TestSocket } from '@switchboard/testing';
+import { type Cluster, connectSocket, freePort, startCluster, type TestSocket } from '@switchboard/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, type ApiProcess, startApiProcess } from '../observability/api-process.js';
@@ -27,17 +26,6 @@ async function until(page: Page, condition: string): Promise<void> {
   await page.waitForFunction(condition, null, { timeout: 20_000 });
 }
 const text = (selector: string) => `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 if (!haveChromium && !inCI)
   console.warn(`console test SKIPPED: ${CHROMIUM} not found (set SWITCHBOARD_CHROMIUM_PATH)`);

@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Cluster, spawnTsx } from '@switchboard/testing';
+import { type Cluster, freePort, spawnTsx } from '@switchboard/testing';
 
 const API_MAIN = fileURLToPath(new URL('../../services/api/src/main.ts', import.meta.url));
 export const API_KEY = 'observability-test-key-0123456789abcdef';
@@ -43,15 +42,4 @@ export async function startApiProcess(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { httpUrl, grpcUrl: `127.0.0.1:${grpcPort}`, stop: () => child.child.kill('SIGKILL') };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

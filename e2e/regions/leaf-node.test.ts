@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { SwitchboardClient } from '@switchboard/client';
 import { NatsServerClient } from '@switchboard/server-sdk/nats';
 import {
+  freePort,
   type NatsClusterHandle,
   type RedisServerHandle,
   spawnTsx,
@@ -29,17 +29,6 @@ let home: TestSwitchboard;
 let usEdge: TsxProcess;
 let usEdgeUrl: string;
 const clients: SwitchboardClient[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitReady(httpPort: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
