@@ -44,13 +44,13 @@ import {
 
 /**
  * Each script's KEYS and ARGV are listed at the top of its file in `lua/`. `list` and `count`
- * read live members' entries the same way: HMGET in chunks, as Lua's unpack() has a stack limit.
+ * read live members' entries with the same function (`lua/lib/presence-live-entries.lua`).
  */
 const SCRIPTS = {
   add: { file: 'presence-add', numberOfKeys: 2 },
   remove: { file: 'presence-remove', numberOfKeys: 2 },
-  list: { file: 'presence-list', numberOfKeys: 2 },
-  count: { file: 'presence-count', numberOfKeys: 2 },
+  list: { file: 'presence-list', numberOfKeys: 2, libraries: ['presence-live-entries'] },
+  count: { file: 'presence-count', numberOfKeys: 2, libraries: ['presence-live-entries'] },
   connections: { file: 'presence-connections', numberOfKeys: 1 },
   due: { file: 'presence-due', numberOfKeys: 1 },
   sweepRoom: { file: 'presence-sweep-room', numberOfKeys: 2 },
