@@ -19,10 +19,11 @@ import type {
 } from './bus.js';
 import { ClosedError } from './errors.js';
 import { mapClientError, mapRequestError, toBusMessage, toNatsHeaders } from './nats-codec.js';
+import { type NatsLinkTiming, natsConnectionOptions } from './nats-connect.js';
 import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from './nats-security.js';
 import { assertPublishSubject, assertSubscribeSubject } from './subject.js';
 
-export interface NatsBusOptions {
+export interface NatsBusOptions extends NatsLinkTiming {
   /**
    * `nats://host:port`, one or several (a cluster: the client picks and fails over).
    * `nats://user:pass@host` works too: the credentials are taken out of the URL.
@@ -40,28 +41,11 @@ export interface NatsBusOptions {
   /** Connection name shown by the server (`/connz`), e.g. the service and node id. */
   name?: string;
   log?: Logger;
-  /** Pause between reconnect attempts to one server; jitter is added so a fleet does not reconnect in lockstep. */
-  reconnectTimeWaitMs?: number;
-  /** Up to this much random extra wait per attempt. */
-  reconnectJitterMs?: number;
-  /** How long one connection attempt may take. */
-  connectTimeoutMs?: number;
-  /**
-   * Client pings at this interval; two unanswered pings mark the link dead. The NATS default
-   * (2 minutes) would leave a silently dropped link (no RST) "connected" for 4 minutes.
-   */
-  pingIntervalMs?: number;
   /** `close()` drains for at most this long, then closes hard (drain cannot finish while disconnected). */
   drainTimeoutMs?: number;
 }
 
-const DEFAULTS = {
-  reconnectTimeWaitMs: 1_000,
-  reconnectJitterMs: 500,
-  connectTimeoutMs: 5_000,
-  pingIntervalMs: 20_000,
-  drainTimeoutMs: 5_000,
-} as const;
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
 /**
  * The bus over core NATS (no JetStream): the cluster counterpart of `MemoryBus`, passing the
@@ -100,17 +84,7 @@ export class NatsBus implements Bus {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers: security.servers,
-        name: options.name,
-        ...(security.authenticator ? { authenticator: security.authenticator } : {}),
-        ...(security.tls ? { tls: security.tls } : {}),
-        ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: options.reconnectTimeWaitMs ?? DEFAULTS.reconnectTimeWaitMs,
-        reconnectJitter: options.reconnectJitterMs ?? DEFAULTS.reconnectJitterMs,
-        timeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
-        pingInterval: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
-        maxPingOut: 2,
+        ...natsConnectionOptions(security, options),
         // Otherwise nats.js captures two stack traces (RequestError + TimeoutError) per request up
         // front, on the hot path of every RPC; a failed request keeps its message and cause.
         noAsyncTraces: true,
@@ -127,7 +101,7 @@ export class NatsBus implements Bus {
       throw new ClosedError(`NATS connection to ${where}`, { cause: error });
     }
     log.info({ server: nc.getServer(), auth: security.method, tls: security.encrypted }, 'connected to NATS');
-    return new NatsBus(nc, log, options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs);
+    return new NatsBus(nc, log, options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
   }
 
   publish(subject: string, data: Uint8Array, options?: PublishOptions): void {

@@ -11,6 +11,7 @@ import type {
   Subscription,
 } from '@switchboard/bus/interface';
 import { mapClientError, mapRequestError, toBusMessage, toNatsHeaders } from '@switchboard/bus/nats-codec';
+import { natsConnectionOptions } from '@switchboard/bus/nats-connect';
 
 import { type NatsAuthOptions, type NatsTlsFiles, natsSecurity } from '@switchboard/bus/nats-security';
 export interface NatsLinkOptions {
@@ -45,21 +46,9 @@ export class NatsLink implements Bus {
     try {
       // The services' own reading of credentials (URL, password/NKey/.creds files) and TLS files.
       const security = natsSecurity(options.servers, options.auth, options.tls);
-      const nc = await connect({
-        servers: security.servers,
-        name: options.name,
-        ...(security.authenticator ? { authenticator: security.authenticator } : {}),
-        ...(security.tls ? { tls: security.tls } : {}),
-        ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
-        // The services' bus settings: retry every second (plus jitter) forever, give up on one
-        // attempt after 5 s, and declare a silent link dead after two unanswered pings.
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1_000,
-        reconnectJitter: 500,
-        timeout: 5_000,
-        pingInterval: 20_000,
-        maxPingOut: 2,
-      });
+      // The services' bus settings: retry every second (plus jitter) forever, give up on one
+      // attempt after 5 s, and declare a silent link dead after two unanswered pings.
+      const nc = await connect(natsConnectionOptions(security, options));
       return new NatsLink(nc);
     } catch (error) {
       const servers = Array.isArray(options.servers) ? options.servers.join(',') : options.servers;
