@@ -10,11 +10,9 @@
 #       token), DIR/env (KUBECONFIG, K8S_SERVER, K8S_TOKEN, K8S_VERSION); returns when ready
 #   scripts/k8s-apiserver.sh stop DIR         stops what `start DIR` started
 #
-# The build: a wrapper module requires k8s.io/kubernetes VERSION and replaces every staging
-# module kubernetes' go.mod points at ./staging/… with its published v0.MINOR.PATCH (what the
-# release tags as staging versions), then `go build`s k8s.io/kubernetes/cmd/kube-apiserver
-# stamped with the version (helm refuses the unstamped v0.0.0-master). Cached in
-# $SWITCHBOARD_CACHE/k8s/VERSION (default ~/.cache/switchboard).
+# The build is scripts/k8s-node-build.sh's (kube-apiserver only): a wrapper module requires
+# k8s.io/kubernetes VERSION, replaces every staging module with its published v0.MINOR.PATCH and
+# stamps the version. Cached in $SWITCHBOARD_CACHE/k8s/VERSION (default ~/.cache/switchboard).
 set -euo pipefail
 
 DEFAULT_VERSION=v1.37.2
@@ -22,56 +20,14 @@ CACHE="${SWITCHBOARD_CACHE:-$HOME/.cache/switchboard}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 log() { echo "k8s-apiserver: $*" >&2; }
+# shellcheck source=lib/k8s-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/k8s-local.sh"
 
 build() {
-  local version="${1:-$DEFAULT_VERSION}"
-  local dir="$CACHE/k8s/$version" bin
-  bin="$dir/kube-apiserver"
-  if [[ -x "$bin" ]]; then
-    echo "$bin"
-    return
-  fi
-  command -v go >/dev/null 2>&1 || { log "the Go toolchain is needed (go build); install Go 1.26+"; exit 1; }
-  local staging="v0.${version#v1.}" work start
-  work=$(mktemp -d)
-  # shellcheck disable=SC2064 # expand now: $work is local
-  trap "rm -rf '$work'" EXIT
-  start=$(date +%s)
-  log "building kube-apiserver $version (staging modules $staging) — once, cached in $dir"
-  # kubernetes' own go.mod lists the staging modules in its replace block.
-  local mod
-  mod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-  {
-    echo "module switchboard.test/kube-apiserver"
-    echo
-    echo "go $(sed -n 's/^go \(.*\)$/\1/p' "$mod")"
-    echo
-    echo "require k8s.io/kubernetes $version"
-    echo
-    echo "replace ("
-    # The sample-* modules are examples, not dependencies of the apiserver, and not all of them
-    # are published for every release.
-    sed -n '/^replace (/,/^)/p' "$mod" | awk '/=> \.\/staging/ && $1 !~ /sample-/ {print "\t" $1 " => " $1 " '"$staging"'"}'
-    echo ")"
-  } >"$work/go.mod"
-  (
-    cd "$work"
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$version" >&2
-    local pkg=k8s.io/component-base/version
-    nice -n 10 go build -trimpath -o "$work/kube-apiserver" -ldflags "-s -w \
-      -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(echo "$version" | cut -d. -f2) \
-      -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z" \
-      k8s.io/kubernetes/cmd/kube-apiserver >&2
-  )
-  mkdir -p "$dir"
-  mv "$work/kube-apiserver" "$bin"
-  rm -rf "$work"
-  log "kube-apiserver $version built in $(($(date +%s) - start)) s"
-  echo "$bin"
-}
-
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  local dir
+  # The node build script holds the recipe and the cache; this test needs the API server only.
+  dir=$(K8S_NODE_COMMANDS=kube-apiserver bash "$(dirname "${BASH_SOURCE[0]}")/k8s-node-build.sh" "${1:-$DEFAULT_VERSION}")
+  echo "$dir/kube-apiserver"
 }
 
 start() {

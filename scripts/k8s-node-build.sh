@@ -7,11 +7,11 @@
 #   K8S_NODE_COMMANDS="kubelet kubectl" scripts/k8s-node-build.sh    other commands of k8s.io/kubernetes/cmd
 #   scripts/k8s-node-build.sh --coredns       prints the cached CoreDNS binary's path
 #
-# The same recipe as scripts/k8s-apiserver.sh (the chart's API-server-only test) and the same
-# cache directory and version stamp, so either script reuses the other's kube-apiserver: a
-# wrapper module requires k8s.io/kubernetes VERSION, replaces every staging module kubernetes'
-# go.mod points at ./staging/… with its published v0.MINOR.PATCH, and stamps the version (helm
-# refuses the unstamped v0.0.0-master).
+# scripts/k8s-apiserver.sh (the chart's API-server-only test) builds its kube-apiserver here too
+# (K8S_NODE_COMMANDS=kube-apiserver), into the same cache. The recipe: a wrapper module requires
+# k8s.io/kubernetes VERSION, replaces every staging module kubernetes' go.mod points at
+# ./staging/… with its published v0.MINOR.PATCH (what the release tags as staging versions), and
+# stamps the version (helm refuses the unstamped v0.0.0-master).
 set -euo pipefail
 
 DEFAULT_VERSION=v1.37.2

@@ -23,6 +23,8 @@ adapter="$CACHE/prometheus-adapter/$ADAPTER_VERSION/adapter"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
 log() { echo "k8s-node-metrics: $*" >&2; }
+# shellcheck source=lib/k8s-local.sh
+source scripts/lib/k8s-local.sh
 
 build() {
   if [[ ! -x "$prometheus" || ! -x "$adapter" ]] && ! command -v go >/dev/null 2>&1; then
@@ -57,20 +59,6 @@ source "$DIR/env"
 build
 mkdir -p "$DIR/metrics"
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-wait_for() { # wait_for WHAT SECONDS COMMAND…
-  local what=$1 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then
-      log "$what: not ready in time; logs in $DIR/logs"
-      return 1
-    fi
-    sleep 1
-  done
-}
 
 # ---- Prometheus: the edge pods of NAMESPACE, every 2 s --------------------------------------
 prometheus_port=$(free_port)

@@ -29,6 +29,8 @@ SERVICE_CIDR=10.96.0.0/16
 BRIDGE=sb-cni0
 
 log() { echo "k8s-node: $*" >&2; }
+# shellcheck source=lib/k8s-local.sh
+source scripts/lib/k8s-local.sh
 
 [[ $(id -u) -eq 0 ]] || { log "needs root (containerd, kubelet, a bridge)"; exit 1; }
 if [[ -f "$DIR/env" ]]; then
@@ -98,9 +100,6 @@ proxy_token=$(token) dns_token=$(token)
 } >"$pki/tokens.csv"
 chmod 600 "$pki"/*.key "$pki/tokens.csv"
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
 etcd_port=$(free_port)
 etcd_peer_port=$(free_port)
 api_port=$(free_port)
@@ -134,17 +133,6 @@ run() { # run NAME COMMAND…: in the background, logged and recorded for k8s-no
   shift
   "$@" >"$DIR/logs/$name.log" 2>&1 &
   echo $! >"$DIR/$name.pid"
-}
-wait_for() { # wait_for WHAT SECONDS COMMAND…
-  local what=$1 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then
-      log "$what: not ready in time; logs in $DIR/logs"
-      return 1
-    fi
-    sleep 1
-  done
 }
 on_failure() {
   log "failed; stopping what was started (logs kept in $DIR/logs)"
