@@ -15,14 +15,7 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "image dependencies present: podman, buildah, runc, debootstrap, strip, pip"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing: ${missing[*]} — install them with your package manager (Debian: apt-get install ${missing[*]})" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 # With recommends: podman's network and storage helpers come with them.
-$sudo apt-get install -y -qq "${missing[@]}"
+apt_install --with-recommends "${missing[@]}"

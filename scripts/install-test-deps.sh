@@ -17,13 +17,6 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "test dependencies present: nats-server, redis-server, redis-cli, haproxy, chromium, etcd, openssl"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing: ${missing[*]} — install them with your package manager (Debian: apt-get install ${missing[*]})" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+apt_install "${missing[@]}"
