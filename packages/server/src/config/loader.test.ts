@@ -1,18 +1,9 @@
 import { DEV_JWT_SECRET, effectiveJwtSecrets } from '@switchboard/auth';
 import { ConfigError } from '@switchboard/bus';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../test-support/config-problems.js';
 import { loadConfig } from './loader.js';
 import { SETTINGS } from './settings.js';
-
-function problemsOf(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('has working defaults', () => {

@@ -1,17 +1,7 @@
-import { ConfigError } from '@switchboard/bus';
 import { describe, expect, it } from 'vitest';
 import { redisTopology } from '../redis-client.js';
+import { problemsOf } from '../test-support/config-problems.js';
 import { loadConfig } from './loader.js';
-
-function problemsOf(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Redis topology settings', () => {
   it('is a single server by default', () => {
