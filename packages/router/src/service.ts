@@ -58,6 +58,7 @@ export function startRouterService(deps: {
 }): { stop(): void } {
   const { bus, history, log, metrics } = deps;
   const options = { epochRecheckAfterMs: DEFAULT_EPOCH_RECHECK_AFTER_MS, ...deps.options };
+  const publishEvents = options.lifecycleEvents.includes('publish');
 
   async function publish(req: RpcBody<typeof RouterRpc.publish>): Promise<PublishReply> {
     // Rate 0 is unlimited: no bucket at all.
@@ -112,7 +113,7 @@ export function startRouterService(deps: {
         },
       },
     );
-    if (options.lifecycleEvents.includes('publish')) {
+    if (publishEvents) {
       const record = {
         type: 'publish',
         ts,
