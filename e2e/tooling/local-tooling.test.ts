@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { canBind } from '@switchboard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -63,13 +63,6 @@ function runScript(name: string, args: string[], env: Record<string, string> = {
 }
 
 const handedOut = new Set<number>();
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 /**
  * The first of `count` consecutive free ports, outside the ephemeral range (the cluster takes
  * consecutive ports from a first one), never handed out twice.

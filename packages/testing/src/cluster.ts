@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import {
 import { startNatsCluster } from './nats-cluster.js';
 import { createTestPki, type TestPki } from './pki.js';
 import {
+  canBind,
   type ExitInfo,
   exitOf,
   findBinary,
@@ -1104,15 +1105,6 @@ class PortPlan {
       }
     }
   }
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 function httpGet(url: string, timeoutMs = 1_000): Promise<{ status: number | undefined; body: string }> {

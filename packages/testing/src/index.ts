@@ -17,7 +17,7 @@ export { natsClientConnections, startNatsCluster } from './nats-cluster.js';
 export type { TestPki } from './pki.js';
 export { createTestPki } from './pki.js';
 export type { TsxProcess } from './process.js';
-export { freePort, spawnTsx } from './process.js';
+export { canBind, freePort, spawnTsx } from './process.js';
 export type { RedisClusterHandle, RedisNodeProcess, RedisSentinelHandle } from './redis-topologies.js';
 export { startRedisCluster, startRedisSentinel } from './redis-topologies.js';
 export { rejectionOf } from './rejection.js';

@@ -190,6 +190,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a loopback port can be listened on now. */
+export function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * Debian installs nats-server and haproxy in /usr/sbin, which a non-root PATH usually lacks,
  * so the process's own PATH is searched with the sbin directories added. An injected

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { findBinary, hasExited, killAndWait, searchPath, spawnLogged } from './process.js';
+import { canBind, findBinary, hasExited, killAndWait, searchPath, spawnLogged } from './process.js';
 
 /**
  * A Redis Cluster (3 masters + 3 replicas) and a Sentinel setup (1 master, 1 replica, 3
@@ -398,15 +398,6 @@ async function freePortWithBus(): Promise<number> {
     if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
   }
   throw new Error('no free port pair (port, port + 10000) found');
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 async function requireBinary(name: string): Promise<string> {
