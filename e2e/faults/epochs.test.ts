@@ -173,10 +173,14 @@ describe('epochs under compound faults', () => {
     const { stuck, restartedAt, resumedAt } = await withStall(victim, async (stall) => {
       // Appends reach Redis and wait there; router-1 stops before their answers come back.
       await pauseRedisWrites(1_200);
-      const stuck = publisherClients.map(
-        (c, i) => new Publisher(c, room, { count: 1, intervalMs: 10, name: `stuck${i}` }),
-      );
-      await sleep(300);
+      // One turn apart: publishes of one turn share one coalesced request (one router), and
+      // the fault needs some of them on router-1, each picked independently.
+      const stuck: Publisher[] = [];
+      for (const [i, c] of publisherClients.entries()) {
+        stuck.push(new Publisher(c, room, { count: 1, intervalMs: 10, name: `stuck${i}` }));
+        await sleep(5);
+      }
+      await sleep(260);
       stall.stop();
       await sleep(1_100); // the pause ends: Redis answers; router-2 publishes, router-1 cannot
       const restartedAt = await restartRedisEmpty(fault.cluster.process('router-2'));
