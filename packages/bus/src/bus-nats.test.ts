@@ -114,6 +114,26 @@ describe('NatsBus', () => {
     expect(batches).toEqual(['3']);
   });
 
+  it('shares one PING among the flushes of one turn, each covering what its caller sent before', async () => {
+    const a = await open();
+    const b = await open();
+    const got: string[] = [];
+    a.subscribe('n.flush.1', (msg) => got.push(decodeText(msg.data)));
+    const first = a.flush();
+    a.subscribe('n.flush.2', (msg) => got.push(decodeText(msg.data)));
+    const second = a.flush();
+    expect(second).toBe(first);
+    await Promise.all([first, second]);
+    // A call after the shared PING went out gets its own.
+    const third = a.flush();
+    expect(third).not.toBe(first);
+    await third;
+    b.publish('n.flush.1', encodeText('1'));
+    b.publish('n.flush.2', encodeText('2'));
+    await waitFor(() => got.length === 2);
+    expect(got).toEqual(['1', '2']);
+  });
+
   it('fails to connect with ClosedError when no server answers', async () => {
     const dead = await startNatsServer();
     const url = dead.url;

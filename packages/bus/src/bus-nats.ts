@@ -60,6 +60,8 @@ export class NatsBus implements Bus {
   readonly #statusListeners = new Set<(status: BusStatus) => void>();
   #status: BusStatus = 'connected';
   #closing: Promise<void> | undefined;
+  /** The flush whose PING is not queued yet (see `flush`). */
+  #pendingFlush: Promise<void> | undefined;
 
   private constructor(nc: NatsConnection, log: Logger, drainTimeoutMs: number) {
     this.#nc = nc;
@@ -178,14 +180,22 @@ export class NatsBus implements Bus {
     );
   }
 
-  async flush(): Promise<void> {
-    if (this.#status === 'closed') throw new ClosedError('bus');
-    try {
-      await this.#nc.flush();
-    } catch (error) {
-      // Disconnected: the client rejects pending flushes when it dials again.
-      throw new ClosedError('bus connection', { cause: error });
-    }
+  /**
+   * Calls made in one turn share one PING: the server answers it only after everything queued
+   * before it, so each caller's subscriptions and publishes are covered. A connect storm
+   * subscribes several users per turn; one round trip each was a PING, a PONG and a promise.
+   */
+  flush(): Promise<void> {
+    if (this.#status === 'closed') return Promise.reject(new ClosedError('bus'));
+    this.#pendingFlush ??= Promise.resolve().then(() => {
+      // Cleared before the PING is queued: a later call needs a PING of its own.
+      this.#pendingFlush = undefined;
+      return this.#nc.flush().catch((error: unknown) => {
+        // Disconnected: the client rejects pending flushes when it dials again.
+        throw new ClosedError('bus connection', { cause: error });
+      });
+    });
+    return this.#pendingFlush;
   }
 
   status(): BusStatus {
