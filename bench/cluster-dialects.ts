@@ -15,8 +15,11 @@ export type SystemName = 'switchboard' | 'centrifugo' | 'socketio' | 'ws';
 export type RoomKind = 'small' | 'big';
 
 export interface Dialect {
-  /** Opens a connection to `url` authenticated with `token` and joined to `room`. */
-  member(url: string, token: string, room: string): Promise<RawMember>;
+  /**
+   * Opens a connection to `url` authenticated with `token` and joined to `room`; without a room,
+   * resolves once the system has accepted the token (the authenticated-connect workload).
+   */
+  member(url: string, token: string, room?: string): Promise<RawMember>;
   /** A publish command; `seq` is its command id. */
   publish(room: string, sentAt: number, seq: number): string;
   /** Answers frames that need an answer (app-level pings); true when `text` was one. */
@@ -72,7 +75,9 @@ function untilFrame(
 /** Switchboard: the JWT rides on the upgrade (`Authorization: Bearer`), then one `join`. */
 export const switchboard: Dialect = {
   async member(url, token, room) {
+    // The token is verified before the 101: an open socket is an authenticated connection.
     const member = await RawMember.open(url, SUBPROTOCOL, `Authorization: Bearer ${token}\r\n`);
+    if (room === undefined) return member;
     const joined = untilFrame(
       member,
       switchboard,
@@ -93,18 +98,20 @@ export const switchboard: Dialect = {
 export const centrifugo: Dialect = {
   async member(url, token, room) {
     const member = await RawMember.open(`${url}/connection/websocket`, '');
-    const subscribed = untilFrame(
+    // Without a room: only `connect`, done at its reply; with one: the reply to `subscribe`.
+    const last = room === undefined ? '{"id":1,' : '{"id":2,';
+    const ready = untilFrame(
       member,
       centrifugo,
-      (text) => text.split('\n').some((line) => line.startsWith('{"id":2,')),
+      (text) => text.split('\n').some((line) => line.startsWith(last)),
       (text) => {
         const bad = text.split('\n').find((line) => line.startsWith('{"id":') && line.includes('"error"'));
         return bad === undefined ? undefined : `connect/subscribe: ${bad}`;
       },
     );
     member.send(`{"id":1,"connect":{"token":${JSON.stringify(token)}}}`);
-    member.send(`{"id":2,"subscribe":{"channel":${JSON.stringify(room)}}}`);
-    await subscribed;
+    if (room !== undefined) member.send(`{"id":2,"subscribe":{"channel":${JSON.stringify(room)}}}`);
+    await ready;
     return member;
   },
   publish: (room, sentAt, seq) =>
@@ -133,6 +140,7 @@ export const socketio: Dialect = {
     );
     member.send(`40${JSON.stringify({ token })}`);
     await connected;
+    if (room === undefined) return member;
     const joined = untilFrame(
       member,
       socketio,

@@ -35,6 +35,8 @@ export interface RunningSystem {
   processes: MeasuredProcess[];
   /** One base URL per node that clients connect to (`ws://127.0.0.1:port`). */
   urls: string[];
+  /** The processes that terminate clients' WebSockets (Switchboard's edges, the nodes of the others). */
+  front: string[];
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function startSwitchboard(options: SystemOptions): Promise<RunningS
     name: 'switchboard',
     processes,
     urls: [...cluster.edgeUrls],
+    front: processes.filter((p) => p.name.startsWith('edge-')).map((p) => p.name),
     stop: () => cluster.stop(),
   };
 }
@@ -244,6 +247,7 @@ export async function startCentrifugo(binary: string, options: SystemOptions): P
       { name: 'redis-server', pid: redis.server.pid ?? -1 },
     ],
     urls: nodes.map(({ port }) => `ws://${HOST}:${port}`),
+    front: nodes.map((_, i) => `centrifugo-${i + 1}`),
     async stop() {
       await Promise.all(nodes.map(({ child }) => stopChild(child)));
       await redis.stop();
@@ -297,6 +301,7 @@ export async function startSocketio(options: SystemOptions): Promise<RunningSyst
       { name: 'redis-server', pid: redis.server.pid ?? -1 },
     ],
     urls: nodes.map(({ port }) => `ws://${HOST}:${port}`),
+    front: nodes.map((_, i) => `socketio-${i + 1}`),
     async stop() {
       await Promise.all(nodes.map(({ child }) => stopChild(child)));
       await redis.stop();
@@ -337,6 +342,7 @@ export async function startBareWs(): Promise<RunningSystem> {
     name: 'ws',
     processes: [{ name: 'ws-1', pid: child.pid ?? -1, inspectPort: inspectPort! }],
     urls: [`ws://${HOST}:${port!}`],
+    front: ['ws-1'],
     stop: () => stopChild(child),
   };
 }

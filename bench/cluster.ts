@@ -7,6 +7,8 @@
  *   (a) connect storm: N connections, each with its own HS256 token, each joining 1 of R rooms;
  *       CPU-seconds of every process of the system (per-process split).
  *   (d) memory per idle connection: RSS of every process, after a GC, before and after (a).
+ *   (e) authenticated connects: N connections, each with its own token, no room; CPU per
+ *       connect and connects/s per core of the processes that terminate the WebSockets.
  *   (b) small rooms: 200 rooms × 10 members, 1,000 publishes/s for 20 s; CPU per delivery and
  *       per publish, p50/p99 publish → deliver over every delivery.
  *   (c) fan-out: 2,000 members in one room, 20 messages/s; p99 and CPU per delivery.
@@ -53,7 +55,8 @@ const usage = `pnpm bench:cluster [-- flags]
   --batch 200             connections opened concurrently
   --only switchboard,centrifugo,socketio,ws
                           (ws: a bare ws server, the connect workload's floor; connect only)
-  --workloads connect,small,fanout   which workloads to run ((d) comes with connect)
+  --workloads connect,auth,small,fanout   which workloads to run ((d) comes with connect;
+                          auth: (e), --connects connections that authenticate and join nothing)
   --join-pushes on        off: no join/leave pushes to members (Switchboard
                           SB_PRESENCE_DIFF_MAX_MEMBERS=0, Centrifugo join_leave false), to see the
                           connect path without the n² push frames of 100-member rooms
@@ -84,7 +87,7 @@ const { values } = parseArgs({
     'fanout-messages': { type: 'string', default: '200' },
     batch: { type: 'string', default: '200' },
     only: { type: 'string', default: 'switchboard,centrifugo,socketio,ws' },
-    workloads: { type: 'string', default: 'connect,small,fanout' },
+    workloads: { type: 'string', default: 'connect,auth,small,fanout' },
     'join-pushes': { type: 'string', default: 'on' },
     links: { type: 'string', default: 'secured' },
     'node-options': { type: 'string' },
@@ -132,7 +135,7 @@ for (const name of only) {
 }
 const workloads = new Set(values.workloads.split(',').map((s) => s.trim()));
 for (const w of workloads) {
-  if (!['connect', 'small', 'fanout'].includes(w)) {
+  if (!['connect', 'auth', 'small', 'fanout'].includes(w)) {
     console.error(`--workloads: unknown workload "${w}"\n\n${usage}`);
     process.exit(2);
   }
@@ -168,9 +171,11 @@ interface PhaseResult {
 interface SystemResult {
   name: SystemName;
   connect?: PhaseResult & { rssBefore: Map<string, number>; rssAfter: Map<string, number> };
+  /** (e); `front`: the CPU-seconds of the processes that terminate the WebSockets. */
+  auth?: PhaseResult & { front: number };
   small?: PhaseResult;
   fanout?: PhaseResult;
-  profiles: { publish: ProcessProfile[]; connect: ProcessProfile[] };
+  profiles: { publish: ProcessProfile[]; connect: ProcessProfile[]; auth?: ProcessProfile[] };
   skipped?: string;
 }
 
@@ -236,6 +241,38 @@ async function connectStorm(system: RunningSystem, dialect: Dialect, n: number, 
   await waitIdle(system, 10_000);
   const cpu = window.end();
   return { members, cpu, wall };
+}
+
+/**
+ * (e): connections that authenticate and do nothing else (a reconnect storm after a deploy,
+ * before clients rejoin): until every token is accepted and the system is idle again.
+ */
+async function authStorm(
+  system: RunningSystem,
+  dialect: Dialect,
+  n: number,
+  prefix: string,
+): Promise<NonNullable<SystemResult['auth']>> {
+  const tokens = Array.from({ length: n }, (_, i) => token(system.name, `${prefix}${i}`));
+  await quiet(system);
+  const window = cpuWindow(system);
+  const members = await inBatches(n, opts.batch, (i) => dialect.member(url(system, i), tokens[i]!));
+  const wall = window.end().elapsed;
+  await waitIdle(system, 10_000);
+  const cpu = window.end();
+  await closeAll(system, members);
+  const front = system.front.reduce((total, name) => total + (cpu.perProcess.get(name) ?? 0), 0);
+  return {
+    cpu,
+    front,
+    operations: n,
+    deliveries: 0,
+    expectedDeliveries: 0,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    maxMs: wall * 1000,
+    errors: 0,
+  };
 }
 
 /** Paces `rate` publishes per second for `ms`, from `publishers` round robin. */
@@ -424,6 +461,24 @@ async function runSystem(name: SystemName): Promise<SystemResult> {
     step('warmed up');
 
     if (workloads.has('connect')) await connectPhases(system, dialect, result, step);
+    if (workloads.has('auth')) {
+      result.auth = await authStorm(system, dialect, opts.connects, 'a');
+      note(name, 'authenticated connects', result.auth.cpu);
+      step(`${opts.connects} authenticated connects in ${(result.auth.maxMs / 1000).toFixed(1)} s`);
+      if (values.profile && name === 'switchboard') {
+        const n = Math.min(opts.connects, 3_000);
+        result.profiles.auth = await profileDuring(
+          system,
+          ['edge-1', 'edge-2', 'auth-1'],
+          async () => {
+            await authStorm(system, dialect, n, 'q');
+          },
+          12,
+          profileSave('auth'),
+        );
+        step(`profiled ${n} authenticated connects`);
+      }
+    }
     // The bare ws floor has no rooms: only the connect workload means anything for it.
     if (name === 'ws') return result;
     if (workloads.has('small')) {
@@ -600,6 +655,45 @@ function report(results: SystemResult[]): string {
       ),
     );
   }
+  const authed = ran.filter((r) => r.auth !== undefined);
+  if (authed.length > 0) {
+    out.push(`\n### (e) ${opts.connects} authenticated connects, each its own HS256 token, no room\n`);
+    out.push(
+      table(
+        [
+          'system',
+          'CPU per connect, all processes',
+          'connects/s',
+          'front CPU per connection',
+          'connects/s per front core',
+          'others',
+        ],
+        authed.map((r) => {
+          const a = r.auth!;
+          return [
+            r.name,
+            us(a.cpu.total / a.operations),
+            (a.operations / (a.maxMs / 1000)).toFixed(0),
+            us(a.front / a.operations),
+            (a.operations / a.front).toFixed(0),
+            `${a.cpu.others.toFixed(2)} cores`,
+          ];
+        }),
+      ),
+    );
+    out.push(
+      "\nFront: the processes that terminate the WebSockets (Switchboard's edges, the others' nodes, the bare ws process); each connection is accepted by one of them, so their CPU over the connections is what one connection costs its front process.\n\nPer process, CPU per connect:\n",
+    );
+    for (const r of authed) {
+      const a = r.auth!;
+      out.push(
+        `- ${r.name}: ${[...a.cpu.perProcess.entries()]
+          .sort((x, y) => y[1] - x[1])
+          .map(([p, s]) => `${p} ${us(s / a.operations)}`)
+          .join(', ')}`,
+      );
+    }
+  }
   const phase = (title: string, pick: (r: SystemResult) => PhaseResult | undefined, unit: string) => {
     const had = ran.filter((r) => pick(r) !== undefined);
     if (had.length === 0) return;
@@ -663,6 +757,12 @@ function report(results: SystemResult[]): string {
       ratioLines(ran, '(a) CPU per connect', (r) =>
         r.connect ? r.connect.cpu.total / r.connect.operations : undefined,
       ),
+      ratioLines(ran, '(e) CPU per authenticated connect', (r) =>
+        r.auth ? r.auth.cpu.total / r.auth.operations : undefined,
+      ),
+      ratioLines(ran, '(e) front CPU per authenticated connection', (r) =>
+        r.auth ? r.auth.front / r.auth.operations : undefined,
+      ),
       ratioLines(ran, '(b) CPU per delivery', (r) => perDelivery(r.small)),
       ratioLines(ran, '(b) p99 publish → deliver', (r) => r.small?.p99Ms),
       ratioLines(ran, '(c) CPU per delivery', (r) => perDelivery(r.fanout)),
@@ -679,6 +779,7 @@ function report(results: SystemResult[]): string {
     for (const [kind, profiles] of [
       ['connect storm', r.profiles.connect],
       ['publish phase', r.profiles.publish],
+      ['authenticated connects', r.profiles.auth ?? []],
     ] as const) {
       for (const p of profiles) {
         out.push(
