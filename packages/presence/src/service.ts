@@ -52,13 +52,16 @@ export function startPresenceService(deps: {
   };
   const tracked = (r: string) => anyPatternMatches(options.rooms, r);
 
-  // One frame per room per event-loop turn and kind run, and one member count per room for it.
+  // One frame per room per window and kind run, and one member count per room for it (which
+  // also sets the room's next window: bigger rooms push less often).
   const pushes = new PushBatcher(async (r, segments) => {
-    if ((await store.connections(r)) > options.diffMaxMembers) return;
+    const size = await store.connections(r);
+    if (size > options.diffMaxMembers) return undefined;
     for (const { kind, members } of segments) {
       const frame = JSON.stringify({ t: 'presence', room: r, [kind]: members });
       bus.publish(Subjects.room(r), encodeText(frame), { headers: { [DeliveryHeaders.kind]: 'presence' } });
     }
+    return size;
   });
 
   async function announce(r: string, kind: PushKind, members: PresenceMember[]): Promise<void> {
