@@ -559,6 +559,14 @@ function table(head: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/** `- system: process cost, …`, largest first: each process's CPU over the phase's operations. */
+function perProcessLine(system: SystemName, phase: PhaseResult): string {
+  return `- ${system}: ${[...phase.cpu.perProcess.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => `${name} ${us(seconds / phase.operations)}`)
+    .join(', ')}`;
+}
+
 function ratioLines(results: SystemResult[], label: string, value: (r: SystemResult) => number | undefined) {
   const sb = results.find((r) => r.name === 'switchboard');
   const sbValue = sb ? value(sb) : undefined;
@@ -621,15 +629,7 @@ function report(results: SystemResult[]): string {
       ),
     );
     out.push('\nPer process, CPU per connect:\n');
-    for (const r of connected) {
-      const c = r.connect!;
-      out.push(
-        `- ${r.name}: ${[...c.cpu.perProcess.entries()]
-          .sort((a, b) => b[1] - a[1])
-          .map(([p, s]) => `${p} ${us(s / c.operations)}`)
-          .join(', ')}`,
-      );
-    }
+    for (const r of connected) out.push(perProcessLine(r.name, r.connect!));
 
     out.push(`\n### (d) memory per idle connection (${opts.connects}, RSS of all processes after a GC)\n`);
     out.push(
@@ -684,15 +684,7 @@ function report(results: SystemResult[]): string {
     out.push(
       "\nFront: the processes that terminate the WebSockets (Switchboard's edges, the others' nodes, the bare ws process); each connection is accepted by one of them, so their CPU over the connections is what one connection costs its front process.\n\nPer process, CPU per connect:\n",
     );
-    for (const r of authed) {
-      const a = r.auth!;
-      out.push(
-        `- ${r.name}: ${[...a.cpu.perProcess.entries()]
-          .sort((x, y) => y[1] - x[1])
-          .map(([p, s]) => `${p} ${us(s / a.operations)}`)
-          .join(', ')}`,
-      );
-    }
+    for (const r of authed) out.push(perProcessLine(r.name, r.auth!));
   }
   const phase = (title: string, pick: (r: SystemResult) => PhaseResult | undefined, unit: string) => {
     const had = ran.filter((r) => pick(r) !== undefined);
@@ -728,15 +720,7 @@ function report(results: SystemResult[]): string {
       ),
     );
     out.push(`\nPer process, CPU per ${unit}:\n`);
-    for (const r of had) {
-      const p = pick(r)!;
-      out.push(
-        `- ${r.name}: ${[...p.cpu.perProcess.entries()]
-          .sort((a, b) => b[1] - a[1])
-          .map(([n, s]) => `${n} ${us(s / p.operations)}`)
-          .join(', ')}`,
-      );
-    }
+    for (const r of had) out.push(perProcessLine(r.name, pick(r)!));
   };
   phase(
     `(b) ${opts.smallRooms} rooms × ${opts.roomSize} members, ${opts.rate} publishes/s for ${opts.seconds} s`,
