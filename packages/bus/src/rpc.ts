@@ -75,8 +75,9 @@ export function serve<D extends RpcDescriptor>(
         msg,
         descriptor,
         (item, body) => inServerSpan(item, () => handleOne(item, body)),
+        log,
         metrics,
-      ).catch((error: unknown) => log.warn({ err: error, subject: msg.subject }, 'could not send reply'));
+      ).catch((error: unknown) => log.warn({ err: error, subject: msg.subject }, 'could not answer batch'));
     },
     { queue: descriptor.queue },
   );
@@ -140,12 +141,12 @@ async function answerBatch(
   msg: BusMessage,
   descriptor: RpcDescriptor,
   handleItem: (msg: BusMessage, body: () => unknown) => Promise<ReplyEnvelope>,
+  log: Logger,
   metrics: RpcMetrics | undefined,
 ): Promise<void> {
   const refuse = (message: string) => {
     metrics?.served(descriptor.subject, errorName(ErrorCode.BadRequest), 0);
-    if (msg.reply !== undefined)
-      bus.publish(msg.reply, encodeJson({ error: { code: ErrorCode.BadRequest, message } }));
+    sendReply(bus, msg, encodeJson({ error: { code: ErrorCode.BadRequest, message } }), log);
   };
   if (batchLimits(descriptor) === undefined) return refuse(`"${descriptor.subject}" takes no batches`);
   let raw: unknown;
@@ -172,7 +173,7 @@ async function answerBatch(
       return JSON.stringify(await handleItem(itemMsg, () => item.body));
     }),
   );
-  if (msg.reply !== undefined) bus.publish(msg.reply, encodeBatchReply(envelopes));
+  sendReply(bus, msg, encodeBatchReply(envelopes), log);
 }
 
 const replyEnvelope = v.object({
@@ -230,7 +231,7 @@ export function replyOf<D extends RpcDescriptor>(descriptor: D, raw: unknown): R
   return parsed.output;
 }
 
-export function unexpectedReply(subject: string, issues: readonly v.BaseIssue<unknown>[]): RemoteError {
+function unexpectedReply(subject: string, issues: readonly v.BaseIssue<unknown>[]): RemoteError {
   const issue = issues[0];
   const path = issue ? (v.getDotPath(issue) ?? 'result') : 'result';
   return new RemoteError(
