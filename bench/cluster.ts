@@ -227,14 +227,20 @@ async function closeAll(system: RunningSystem, members: RawMember[]): Promise<vo
   await waitIdle(system);
 }
 
-/** (a) + (d): the connect storm, with RSS before and after. */
-async function connectStorm(system: RunningSystem, dialect: Dialect, n: number, prefix: string) {
+/** A connect storm: `n` connections, `--batch` at a time, each joining a room for (a) or none for (e); CPU until idle again. */
+async function connectStorm(
+  system: RunningSystem,
+  dialect: Dialect,
+  n: number,
+  prefix: string,
+  joinRooms = true,
+) {
   const tokens = Array.from({ length: n }, (_, i) => token(system.name, `${prefix}${i}`));
   const rooms = Array.from({ length: opts.rooms }, (_, r) => dialect.room(`room-${r}`, 'small'));
   await quiet(system);
   const window = cpuWindow(system);
   const members = await inBatches(n, opts.batch, (i) =>
-    dialect.member(url(system, i), tokens[i]!, rooms[i % opts.rooms]!),
+    dialect.member(url(system, i), tokens[i]!, joinRooms ? rooms[i % opts.rooms]! : undefined),
   );
   const wall = window.end().elapsed;
   // Work a join leaves behind (presence writes, join pushes) is part of the connect.
@@ -253,13 +259,7 @@ async function authStorm(
   n: number,
   prefix: string,
 ): Promise<NonNullable<SystemResult['auth']>> {
-  const tokens = Array.from({ length: n }, (_, i) => token(system.name, `${prefix}${i}`));
-  await quiet(system);
-  const window = cpuWindow(system);
-  const members = await inBatches(n, opts.batch, (i) => dialect.member(url(system, i), tokens[i]!));
-  const wall = window.end().elapsed;
-  await waitIdle(system, 10_000);
-  const cpu = window.end();
+  const { members, cpu, wall } = await connectStorm(system, dialect, n, prefix, false);
   await closeAll(system, members);
   const front = system.front.reduce((total, name) => total + (cpu.perProcess.get(name) ?? 0), 0);
   return {
