@@ -46,8 +46,7 @@ export class NatsLink implements Bus {
     try {
       // The services' own reading of credentials (URL, password/NKey/.creds files) and TLS files.
       const security = natsSecurity(options.servers, options.auth, options.tls);
-      // The services' bus settings: retry every second (plus jitter) forever, give up on one
-      // attempt after 5 s, and declare a silent link dead after two unanswered pings.
+      // The services' bus settings (reconnects, timeouts, pings): natsConnectionOptions.
       const nc = await connect(natsConnectionOptions(security, options));
       return new NatsLink(nc);
     } catch (error) {
