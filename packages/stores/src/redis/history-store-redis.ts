@@ -49,13 +49,13 @@ import {
 
 /** Each script's KEYS and ARGV are listed at the top of its file in `lua/`. */
 const SCRIPTS = {
-  append: { file: 'history-append', numberOfKeys: 3, libraries: ['history-append'] },
+  append: { file: 'history-append', numberOfKeys: 3, libraries: ['history-epoch', 'history-append'] },
   appendRateLimited: {
     file: 'history-append-rate-limited',
     numberOfKeys: 4,
-    libraries: ['token-bucket', 'history-append'],
+    libraries: ['token-bucket', 'history-epoch', 'history-append'],
   },
-  read: { file: 'history-read', numberOfKeys: 2 },
+  read: { file: 'history-read', numberOfKeys: 2, libraries: ['history-epoch'] },
 } as const satisfies Record<string, LuaScript>;
 
 type AppendScript = 'append' | 'appendRateLimited';

@@ -5,7 +5,7 @@
 -- Returns {1, 0, offset, epoch, duplicate (1/0)} when appended, {0, retry after (ms)} when limited.
 -- The bucket's key is in another Cluster slot than the room's: a Cluster runs the two scripts
 -- one after the other instead (history-store-redis.ts).
--- Uses lib/token-bucket.lua and lib/history-append.lua (prepended, see lua-commands.ts).
+-- Uses lib/token-bucket.lua, lib/history-epoch.lua and lib/history-append.lua (prepended, see lua-commands.ts).
 
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')

@@ -1,22 +1,15 @@
 -- KEYS: meta, stream
 -- ARGV: random part of a new epoch, metaTtlMs, since, limit, reverse (1/0), ttlMs, generation floor
+-- Uses lib/history-epoch.lua (prepended when the command is defined, see lua-commands.ts).
 
 if redis.replicate_commands then redis.replicate_commands() end
 local __t = redis.call('TIME')
 local now = tonumber(__t[1]) * 1000 + math.floor(tonumber(__t[2]) / 1000)
 
 local meta, stream = KEYS[1], KEYS[2]
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
-  -- Reading creates the epoch too: the caller must see the same epoch its next append gets.
-  -- A new epoch: "<generation>-<random>". The generation only grows: Redis TIME in microseconds,
-  -- but never at or below the highest generation the caller has seen (a clock stepped back).
-  local generation = tonumber(__t[1]) * 1000000 + tonumber(__t[2])
-  local floor = tonumber(ARGV[7]) or 0
-  if generation <= floor then generation = floor + 1 end
-  epoch = string.format('%.0f', generation) .. '-' .. ARGV[1]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
+-- Reading creates the epoch too: the caller must see the same epoch its next append gets.
+local epoch, started = history_epoch(meta, stream, __t, ARGV[1], ARGV[7])
+if started then
   redis.call('PEXPIRE', meta, ARGV[2])
   return {0, epoch, {}}
 end

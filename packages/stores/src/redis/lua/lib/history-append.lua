@@ -3,19 +3,10 @@
 -- random part of a new epoch, payload, size, ttlMs, metaTtlMs, idempotencyTtlMs, has key (1/0),
 -- generation floor (in that order, from index 1).
 -- Returns {offset, epoch, duplicate (1/0)}: the epoch is the one this append went to.
+-- Calls history_epoch (lib/history-epoch.lua, which must come before this file).
 local function history_append(meta, stream, idem, argv, t)
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local epoch = redis.call('HGET', meta, 'epoch')
-  if not epoch then
-    -- A new epoch: "<generation>-<random>". The generation only grows: Redis TIME in microseconds,
-    -- but never at or below the highest generation the caller has seen (a clock stepped back).
-    local generation = tonumber(t[1]) * 1000000 + tonumber(t[2])
-    local floor = tonumber(argv[8]) or 0
-    if generation <= floor then generation = floor + 1 end
-    epoch = string.format('%.0f', generation) .. '-' .. argv[1]
-    redis.call('DEL', stream)
-    redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
-  end
+  local epoch = history_epoch(meta, stream, t, argv[1], argv[8])
   if argv[7] == '1' then
     local seen = redis.call('GET', idem)
     if seen then
